@@ -1,0 +1,94 @@
+"""Accuracy, per-class accuracy and confusion matrix of a model: on the MNIST test split, or on pen strokes
+drawn on the app's canvas and read through the app's own preprocessing.
+"""
+import argparse
+import random
+from pathlib import Path
+
+import torch
+
+from .checkpoint import WEIGHTS, load_model
+from .data import load_mnist, normalise
+from .preprocess import InputError, prepare
+from .strokes import load_samples, random_drawing
+
+
+@torch.no_grad()
+def predict(model: torch.nn.Module, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """Predicted class of each uint8 image (N, 28, 28)."""
+    model.eval()
+    return torch.cat([model(normalise(images[i:i + batch_size])).argmax(1)
+                      for i in range(0, len(images), batch_size)])
+
+
+def score(labels: torch.Tensor, preds: torch.Tensor) -> dict:
+    """Accuracy, per-class accuracy and the 10x10 confusion matrix (rows: true digit, columns: prediction).
+
+    A prediction of -1 (read as blank) counts as wrong and has no column in the matrix.
+    """
+    read = preds >= 0
+    confusion = torch.zeros(10, 10, dtype=torch.long)
+    confusion.index_put_((labels[read], preds[read]), torch.ones_like(labels[read]), accumulate=True)
+    per_class = confusion.diag().float() / torch.bincount(labels, minlength=10).clamp(min=1).float()
+    return {
+        "accuracy": (preds == labels).float().mean().item(),
+        "per_class_accuracy": [round(a, 4) for a in per_class.tolist()],
+        "confusion": confusion.tolist(),
+        "blank": int((~read).sum()),
+        "predictions": preds,
+    }
+
+
+@torch.no_grad()
+def evaluate(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor) -> dict:
+    """Score a model on uint8 MNIST images (N, 28, 28)."""
+    return score(labels, predict(model, images))
+
+
+@torch.no_grad()
+def evaluate_strokes(model: torch.nn.Module, samples: list[dict], seed: int = 0) -> dict:
+    """Draw each sample as a person would (seeded brush, size, place), prepare it as the app does, and score it."""
+    model.eval()
+    rng = random.Random(seed)
+    preds = []
+    for sample in samples:
+        try:
+            preds.append(model(prepare(random_drawing(sample["strokes"], rng)).tensor).argmax(1).item())
+        except InputError:
+            preds.append(-1)
+    return score(torch.tensor([s["label"] for s in samples]), torch.tensor(preds))
+
+
+def format_report(result: dict, title: str) -> str:
+    """A plain-text report: overall and per-class accuracy, and the confusion matrix."""
+    lines = [f"{title}: accuracy {100 * result['accuracy']:.2f}%"
+             + (f" ({result['blank']} read as blank)" if result["blank"] else ""),
+             "per class: " + "  ".join(f"{d}:{100 * a:.1f}%" for d, a in enumerate(result["per_class_accuracy"])),
+             "confusion (rows: true digit, columns: predicted)",
+             "      " + " ".join(f"{d:>5}" for d in range(10))]
+    lines += [f"{t:>5} " + " ".join(f"{n:>5}" for n in row) for t, row in enumerate(result["confusion"])]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--weights", type=Path, default=WEIGHTS, help="safetensors weights to evaluate")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="folder with the IDX test files; without it, the shipped test split")
+    parser.add_argument("--strokes", type=Path, default=None,
+                        help="a strokes json (e.g. ../shared/data/unipen-digits-dev.json): draw each digit on the "
+                             "app's canvas and read it through the app's preprocessing, instead of MNIST")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the brush, size and place of each drawing")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    model = load_model(args.weights)
+    if args.strokes:
+        samples = load_samples(args.strokes)
+        print(format_report(evaluate_strokes(model, samples, args.seed), f"{args.strokes.name} ({len(samples)} drawings)"))
+    else:
+        images, labels = load_mnist("test", args.data_dir)
+        print(format_report(evaluate(model, images, labels), f"MNIST test ({len(labels)} digits)"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""From a drawing or an uploaded image to the network's (1, 1, 28, 28) input, prepared the way MNIST digits were.
+
+MNIST's recipe: crop the ink, scale its longer side to 20 px keeping the aspect ratio (anti-aliased), then place it
+in 28×28 so that its centre of mass is the centre. We also bring the stroke width to MNIST's typical width.
+"""
+import base64
+import binascii
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+
+from .data import MEAN, STD
+
+MAX_PIXELS = 25_000_000  # 5000×5000: far more than any drawing; a decompression bomb is refused before decoding
+MAX_BYTES = 10_000_000
+WORK_SIDE = 560  # larger images are first reduced to this, which loses nothing a 28×28 digit needs
+FINE = 80  # the digit is thinned or thickened at 4× the 20 px box, where strokes are several pixels wide
+STROKE_WIDTH = 2.5  # median stroke width of MNIST test digits in px, measured with stroke_width() below
+
+
+class InputError(ValueError):
+    """An input that cannot be read as a digit; str() is one sentence for the person who sent it."""
+
+
+class BlankImageError(InputError):
+    """Nothing is drawn: no ink, or only a stray dot."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The network's input and the steps that led to it, for the app to show."""
+    tensor: torch.Tensor  # (1, 1, 28, 28), normalised with MEAN and STD
+    ink: np.ndarray  # uint8 (H, W): the ink found, white on black
+    box: tuple  # (x0, y0, x1, y1) of the ink in `ink`, x1 and y1 exclusive
+    digit20: np.ndarray  # uint8 (h, w): the digit with its longer side scaled to 20 px
+    centred28: np.ndarray  # uint8 (28, 28): what the network sees
+
+
+def load_image(source) -> Image.Image:
+    """Open whatever the app, the API or a test hands over as a PIL image; InputError if it is not a usable image."""
+    if source is None:
+        raise BlankImageError("Nothing is drawn yet: draw a digit or upload an image.")
+    if isinstance(source, dict):  # a Gradio sketchpad / image editor value, or a FileData dict
+        inner = source.get("composite", source.get("path"))
+        return load_image(inner if inner is not None else source.get("background"))
+    if isinstance(source, Image.Image):
+        return source
+    if isinstance(source, np.ndarray):
+        floats = source.dtype.kind == "f"  # any float width, taken as [0, 1]
+        return Image.fromarray((np.clip(source, 0, 1) * 255).round().astype(np.uint8) if floats else source)
+    if isinstance(source, str) and source.startswith("data:"):
+        try:
+            source = base64.b64decode(source.split(",", 1)[1], validate=True)
+        except (IndexError, binascii.Error):
+            raise InputError("The drawing could not be decoded: it is not a valid image data URL.") from None
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise InputError(f"There is no image file at {path.name}.")
+        if path.stat().st_size > MAX_BYTES:
+            raise InputError(f"The file is too large ({path.stat().st_size / 1e6:.1f} MB); the limit is "
+                             f"{MAX_BYTES / 1e6:.0f} MB.")
+        source = path.read_bytes()
+    if isinstance(source, (bytes, bytearray)):
+        source = io.BytesIO(source)
+    if source.getbuffer().nbytes == 0 if isinstance(source, io.BytesIO) else False:
+        raise InputError("The file is empty: it holds no image.")
+    try:
+        img = Image.open(source)
+        if img.width * img.height > MAX_PIXELS:
+            raise InputError(f"The image is too large ({img.width}×{img.height} pixels); the limit is "
+                             f"{MAX_PIXELS // 1_000_000} megapixels.")
+        img.seek(0)  # the first frame of an animation
+        img.load()
+    except InputError:  # a ValueError too, so it must pass before the clause for damaged files
+        raise
+    except Image.DecompressionBombError:
+        raise InputError(f"The image is too large to open safely; the limit is "
+                         f"{MAX_PIXELS // 1_000_000} megapixels.") from None
+    except UnidentifiedImageError:
+        raise InputError("The file is not an image that can be read (use PNG, JPEG, GIF, BMP or WebP).") from None
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise InputError("The image file is damaged or incomplete, so it cannot be read.") from None
+    return img
+
+
+def grey_levels(img: Image.Image) -> np.ndarray:
+    """float32 (H, W) luminance in [0, 1] for any mode; transparent parts become the background."""
+    img = ImageOps.exif_transpose(img)
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):  # 16-bit and 32-bit greys
+        a = np.asarray(img, dtype=np.float32)
+        top = 255.0 if a.max() <= 255 else 65535.0 if a.max() <= 65535 else float(a.max())
+        return np.clip(a / top, 0, 1)
+    if img.mode in ("P", "PA"):
+        img = img.convert("RGBA")
+    if img.mode in ("RGBA", "LA", "RGBa", "La"):
+        alpha = np.asarray(img.getchannel("A"), dtype=np.float32) / 255
+        grey = np.asarray(img.convert("L"), dtype=np.float32) / 255
+        if alpha.min() < 1:
+            # Ink on a transparent sheet: put it on the background that shows it, white under dark ink
+            shown = alpha.sum()
+            ink_level = (grey * alpha).sum() / shown if shown else 0.0
+            paper = 1.0 if ink_level < 0.5 else 0.0
+            grey = alpha * grey + (1 - alpha) * paper
+        return grey
+    return np.asarray(img.convert("L"), dtype=np.float32) / 255
+
+
+def find_ink(grey: np.ndarray) -> np.ndarray:
+    """Ink in [0, 1] (1 = full ink), for dark ink on light paper or light ink on dark."""
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    paper = float(np.median(border))
+    ink = paper - grey if paper >= 0.5 else grey - paper
+    contrast = float(ink.max())
+    if contrast < 0.2:
+        raise BlankImageError("The image is blank: nothing is drawn on it.")
+    ink = np.clip(ink / contrast, 0, 1)
+    ink[ink < 0.1] = 0  # paper texture and compression noise
+    return ink
+
+
+def boundary_width(mask: np.ndarray) -> float:
+    """Stroke width of a binary mask in px: area over half the boundary length (exact for long strokes)."""
+    p = np.pad(mask, 1)
+    inner = p[1:-1, 1:-1] & p[:-2, 1:-1] & p[2:, 1:-1] & p[1:-1, :-2] & p[1:-1, 2:]
+    boundary = int((mask & ~inner).sum())
+    return 2 * float(mask.sum()) / max(boundary, 1)
+
+
+def ink_box(ink: np.ndarray, level: float = 0.25) -> tuple:
+    """(x0, y0, x1, y1) of the pixels with more ink than level; x1 and y1 exclusive."""
+    ys, xs = np.nonzero(ink > level)
+    if len(xs) == 0:
+        raise BlankImageError("The image is blank: nothing is drawn on it.")
+    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+
+
+def resize_longer_side(a: np.ndarray, side: int) -> Image.Image:
+    """Scale a uint8 image so that its longer side is `side`, keeping the aspect ratio, anti-aliased."""
+    h, w = a.shape
+    f = side / max(h, w)
+    return Image.fromarray(a).resize((max(1, round(w * f)), max(1, round(h * f))), Image.Resampling.LANCZOS)
+
+
+def set_stroke_width(fine: Image.Image) -> Image.Image:
+    """Thin or thicken the strokes of the digit at FINE scale to MNIST's width (×4, since FINE is 4× the box)."""
+    width = boundary_width(np.asarray(fine) > 127)
+    r = round((width - 4 * STROKE_WIDTH) / 2)  # a 3×3 min/max filter changes the width by 2 px
+    if r < 0:  # the margin lets strokes on the crop's edge thicken outwards too
+        return ImageOps.expand(fine, border=-r, fill=0).filter(ImageFilter.MaxFilter(2 * -r + 1))
+    mass = float(np.asarray(fine, dtype=np.float32).sum())
+    while r > 0:
+        thinner = fine.filter(ImageFilter.MinFilter(2 * r + 1))
+        if np.asarray(thinner, dtype=np.float32).sum() > 0.35 * mass:  # never erase whole strokes
+            return thinner
+        r -= 1
+    return fine
+
+
+def centre_by_mass(digit: np.ndarray) -> np.ndarray:
+    """Place a digit of at most 20×20 in 28×28 with its centre of mass at the centre (14, 14)."""
+    h, w = digit.shape
+    mass = digit.astype(np.float64)
+    total = mass.sum()
+    cy = (mass.sum(1) * np.arange(h)).sum() / total + 0.5
+    cx = (mass.sum(0) * np.arange(w)).sum() / total + 0.5
+    top = int(np.clip(round(14 - cy), 0, 28 - h))
+    left = int(np.clip(round(14 - cx), 0, 28 - w))
+    out = np.zeros((28, 28), dtype=np.uint8)
+    out[top:top + h, left:left + w] = digit
+    return out
+
+
+def prepare(source) -> Prepared:
+    """A drawing or image -> the network's normalised input, with each step; BlankImageError if nothing is drawn."""
+    img = load_image(source)
+    if max(img.size) > WORK_SIDE:
+        img = img.copy()
+        img.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.LANCZOS)
+    ink = find_ink(grey_levels(img))
+    x0, y0, x1, y1 = ink_box(ink)
+    crop = ink[y0:y1, x0:x1]
+    if max(x1 - x0, y1 - y0) < max(3, 2.5 * boundary_width(crop > 0.35)):
+        raise BlankImageError("Nothing is drawn: there is only a dot. Draw a whole digit.")
+    ink8 = (ink * 255).round().astype(np.uint8)
+    fine = set_stroke_width(resize_longer_side(ink8[y0:y1, x0:x1], FINE))
+    fine_a = np.asarray(fine)
+    fx0, fy0, fx1, fy1 = ink_box(fine_a.astype(np.float32) / 255, level=0.0)
+    digit20 = np.asarray(resize_longer_side(fine_a[fy0:fy1, fx0:fx1], 20))
+    centred28 = centre_by_mass(digit20)
+    x = (torch.from_numpy(centred28).float() / 255 - MEAN) / STD
+    return Prepared(x.view(1, 1, 28, 28), ink8, (x0, y0, x1, y1), digit20, centred28)

@@ -1,0 +1,296 @@
+"""The app's words in English and Spanish: key -> markdown, for gr.I18n(en=EN, es=ES).
+
+The seed notebook's explanations (padding, stride, dim=1, what each layer does) rewritten for the app's panels.
+Gradio formats these as ICU messages, so they contain no braces and use ’ for apostrophes. Spanish separates
+thousands with a no-break space, as the RAE recommends.
+"""
+
+EN = {
+    "app.title": "Inside a CNN: draw a digit",
+    "app.intro": (
+        "Draw a digit from 0 to 9. A small convolutional neural network (CNN), trained on the 60,000 handwritten "
+        "digits of MNIST, reads it. Below, follow your drawing through every layer, in the order the data flows."
+    ),
+    "draw.label": "Draw a digit",
+    "draw.hint": "Draw with the mouse, a pen or your finger. The network answers each time you lift the pen.",
+    "clear": "Clear",
+    "undo": "Undo",
+    "upload.label": "…or upload a picture of a digit",
+    "prediction.label": "Prediction",
+    "prediction.all": "Show all 10 digits",
+    "examples.label": "Digits from the MNIST test set: click one",
+    "explain.title": "Three ideas from the notebook: padding, stride and dim=1",
+    "explain.padding": (
+        "**Padding.** A 3×3 filter centred on a pixel at the edge would stick out of the image. `padding=1` adds "
+        "a one-pixel frame of zeros around it, so every pixel gets a full window. The output size is "
+        "⌊(n + 2p − k)/s⌋ + 1 (n input size, p padding, k kernel size, s stride): for conv1, "
+        "⌊(28 + 2·1 − 3)/1⌋ + 1 = 28. Without padding it would shrink to 26."
+    ),
+    "explain.stride": (
+        "**Stride.** How many pixels the window moves at each step. The convolutions use stride 1: they look at "
+        "every position, so the size stays the same. Max pooling uses a 2×2 window with stride 2: the windows do "
+        "not overlap and each side is halved, 28 → 14 → 7."
+    ),
+    "explain.dim1": (
+        "**dim=1.** The network works on a batch of images at once. Its last layer gives a tensor of shape "
+        "N × 10: one row per image, one column per digit. `log_softmax(x, dim=1)` normalises along dimension 1, "
+        "across the 10 classes, so each image’s probabilities add up to 1. With dim=0 it would mix different "
+        "images."
+    ),
+    "error.blank": "Nothing is drawn yet: draw a digit or upload a picture of one.",
+
+    "input28.title": "What the network sees: 28×28 pixels",
+    "input28.text": (
+        "Tensor: **1 × 28 × 28** (one grey channel). No parameters: this is preparation, done as for MNIST.\n\n"
+        "1. Find the ink and its bounding box (green; its size in pixels above).\n"
+        "2. Scale the box so its longer side is 20 px, keeping its proportions, and give the strokes MNIST’s usual "
+        "width.\n"
+        "3. Place it in a black 28×28 square so that its centre of mass (+) falls at the centre. Then every "
+        "pixel is normalised with MNIST’s mean and standard deviation."
+    ),
+    "act-conv1.title": "conv1: 32 filters of 3×3 → 32 maps of 28×28",
+    "act-conv1.text": (
+        "Shape: **1 × 28 × 28 → 32 × 28 × 28**. Parameters: 32 · (1 · 3 · 3) + 32 = **320** "
+        "(9 weights and a bias per filter).\n\n"
+        "Each filter is a 3×3 grid of weights that slides over the image. At each position it multiplies the 9 "
+        "pixels under it by its weights and adds them up: the sum is large where the image looks like the "
+        "filter’s pattern, such as a stroke in one direction. ReLU then turns negative sums into 0. "
+        "`padding=1` keeps the size: ⌊(28 + 2·1 − 3)/1⌋ + 1 = 28.\n\n"
+        "Left of each map is its filter (blue: negative weights, orange: positive). All 32 maps share one colour "
+        "scale, so they can be compared: black is 0, the brightest colour is the largest value in the layer."
+    ),
+    "act-pool1.title": "pool1: 2×2 max pooling → 32 maps of 14×14",
+    "act-pool1.text": (
+        "Shape: **32 × 28 × 28 → 32 × 14 × 14**. Size: ⌊(28 − 2)/2⌋ + 1 = 14 (2×2 window, stride 2). "
+        "Parameters: **0**.\n\n"
+        "Each 2×2 block of a map (after ReLU) is replaced by its largest value. The map halves in each direction "
+        "but keeps its strongest responses, and a small shift of the drawing hardly changes it. Less to compute "
+        "in the next layer. Same kind of colour scale: black is 0."
+    ),
+    "act-conv2.title": "conv2: 64 filters of 3×3×32 → 64 maps of 14×14",
+    "act-conv2.text": (
+        "Shape: **32 × 14 × 14 → 64 × 14 × 14**. Size: ⌊(14 + 2·1 − 3)/1⌋ + 1 = 14. "
+        "Parameters: 64 · (32 · 3 · 3) + 64 = **18,496**.\n\n"
+        "Each of the 64 filters looks at a 3×3 window through all 32 maps of pool1 at once (288 weights) and "
+        "adds everything up. It combines the simple strokes found by conv1 into larger shapes: corners, curves, "
+        "loops, line ends. Shown after ReLU, on one colour scale for the layer: black is 0."
+    ),
+    "act-pool2.title": "pool2: 2×2 max pooling → 64 maps of 7×7",
+    "act-pool2.text": (
+        "Shape: **64 × 14 × 14 → 64 × 7 × 7**. Size: ⌊(14 − 2)/2⌋ + 1 = 7. Parameters: **0**.\n\n"
+        "Pooling again halves every map. Each value now summarises a 10×10 patch of the 28×28 input: it says "
+        "whether a shape is present in that part of the digit. These 7 × 7 × 64 = 3136 numbers are all that "
+        "the classifier gets to see."
+    ),
+    "act-fc1.title": "fc1: 3136 numbers → 128 units",
+    "act-fc1.text": (
+        "Shape: **64 × 7 × 7 → 3136 → 128**. Flatten lines the 64 maps up into one list of "
+        "7 × 7 × 64 = 3136 numbers. Parameters: 3136 · 128 + 128 = **401,536**, 95% of the network’s "
+        "421,642.\n\n"
+        "Each of the 128 units is connected to all 3136 numbers: it weighs the evidence from every shape at every "
+        "place. After ReLU many units are 0 (black). The 5 most active are framed in green, with their values."
+    ),
+    "act-output.title": "fc2 and softmax: 10 scores → 10 probabilities",
+    "act-output.text": (
+        "Shape: **128 → 10**. Parameters: 128 · 10 + 10 = **1,290**. Whole network: 320 + 18,496 + 401,536 + "
+        "1,290 = 421,642.\n\n"
+        "fc2 gives one score (logit) per digit: orange bars are positive, blue ones negative. Softmax turns the "
+        "scores into probabilities: take the exponential of each and divide by their sum, so all are positive "
+        "and add up to 1. The network returns `log_softmax(x, dim=1)`: x has one row per image in the batch, and "
+        "`dim=1` normalises across the 10 classes of each image."
+    ),
+
+    # Close-up panels (issue 5): plain text filled in per drawing with % formatting, e.g. %(row)s.
+    "kernel.title": "%(layer)s, filter %(channel)s: the convolution worked out at its most active pixel, "
+                    "row %(row)s, column %(col)s (counting from 0)",
+    "kernel.input.conv1": "Its input is the normalised 28×28 digit.",
+    "kernel.input.conv2": (
+        "Its input is pool1: 32 maps of 14×14. The filter has one 3×3 slice for each of the %(n)s input channels "
+        "and sums over all of them; channel %(top)s adds the most here, so its slice is shown."
+    ),
+    "kernel.padding": "Grey cells lie outside the input: they are the zeros that padding=1 adds.",
+    "kernel.weights": "filter weights",
+    "kernel.patch": "input patch",
+    "kernel.products": "products",
+    "kernel.sum": "sum of the 9 products",
+    "kernel.sum.channels": "sum over the %(n)s channels",
+    "kernel.partials": "What each input channel adds (its 9 products summed):",
+    "kernel.bias": "bias",
+    "kernel.check": "the value the map shows at this pixel",
+    "kernel.relu": "ReLU keeps a positive value and turns a negative one into 0.",
+    "saliency.caption": (
+        "Red pixels pushed “%(digit)s” up and blue ones pushed it down (gradient × input, measured from blank "
+        "paper, with colours scaled to this drawing’s strongest pixel)."
+    ),
+    "softmax.digit": "digit",
+    "softmax.prob": "p = exp / sum",
+    "softmax.shift": (
+        "First the largest logit, %(max)s, is subtracted from all 10: exp of a large number overflows, and "
+        "subtracting the same number from every logit leaves the probabilities unchanged."
+    ),
+    "softmax.sum": (
+        "Sum of the 10 exponentials: %(sum)s. Each probability is its exponential divided by this sum, so the 10 "
+        "add up to 1."
+    ),
+    "softmax.log": (
+        "The last column, log p = (z − max) − log(sum), is what the network’s last line, "
+        "F.log_softmax(x, dim=1), returns."
+    ),
+    "softmax.dim": (
+        "Why dim=1: the output has shape (N, 10), one row per image of the batch (dim 0) and one column per class "
+        "(dim 1); dim=1 normalises each row across its 10 classes, so every image gets its own probabilities that "
+        "add up to 1."
+    ),
+    "mistakes.intro": (
+        "%(n)s of the %(total)s MNIST test digits that this network misreads. Under each: the true digit → what "
+        "the network read, and how sure it was. Click one to look inside the network as it reads it."
+    ),
+}
+
+ES = {
+    "app.title": "Dentro de una CNN: dibuja un dígito",
+    "app.intro": (
+        "Dibuja un dígito del 0 al 9. Lo lee una pequeña red neuronal convolucional (CNN), entrenada con los "
+        "60 000 dígitos manuscritos de MNIST. Más abajo puedes seguir tu dibujo por cada capa, en el mismo orden "
+        "en que fluyen los datos."
+    ),
+    "draw.label": "Dibuja un dígito",
+    "draw.hint": "Dibuja con el ratón, un lápiz o el dedo. La red responde cada vez que terminas un trazo.",
+    "clear": "Borrar",
+    "undo": "Deshacer",
+    "upload.label": "…o sube una imagen de un dígito",
+    "prediction.label": "Predicción",
+    "prediction.all": "Mostrar los 10 dígitos",
+    "examples.label": "Dígitos del conjunto de prueba de MNIST: haz clic en uno",
+    "explain.title": "Tres ideas del cuaderno: padding, stride y dim=1",
+    "explain.padding": (
+        "**Padding (relleno).** Un filtro de 3×3 centrado en un píxel del borde se saldría de la imagen. "
+        "`padding=1` añade un marco de ceros de un píxel alrededor, así cada píxel tiene su ventana completa. "
+        "El tamaño de salida es ⌊(n + 2p − k)/s⌋ + 1 (n tamaño de entrada, p relleno, k tamaño del filtro, "
+        "s paso): en conv1, ⌊(28 + 2·1 − 3)/1⌋ + 1 = 28. Sin relleno se quedaría en 26."
+    ),
+    "explain.stride": (
+        "**Stride (paso).** Cuántos píxeles avanza la ventana en cada movimiento. Las convoluciones usan paso 1: "
+        "miran todas las posiciones y el tamaño no cambia. El max pooling usa una ventana de 2×2 con paso 2: las "
+        "ventanas no se solapan y cada lado se reduce a la mitad, 28 → 14 → 7."
+    ),
+    "explain.dim1": (
+        "**dim=1.** La red procesa un lote (batch) de imágenes a la vez. Su última capa da un tensor de forma "
+        "N × 10: una fila por imagen y una columna por dígito. `log_softmax(x, dim=1)` normaliza a lo largo de "
+        "la dimensión 1, es decir, entre las 10 clases, y así las probabilidades de cada imagen suman 1. Con "
+        "dim=0 se mezclarían imágenes distintas."
+    ),
+    "error.blank": "Todavía no hay nada dibujado: dibuja un dígito o sube una imagen.",
+
+    "input28.title": "Lo que ve la red: 28×28 píxeles",
+    "input28.text": (
+        "Tensor: **1 × 28 × 28** (un canal de grises). Sin parámetros: es la preparación, hecha igual que en "
+        "MNIST.\n\n"
+        "1. Se localiza el trazo y su recuadro (en verde; arriba, su tamaño en píxeles).\n"
+        "2. Se escala el recuadro para que su lado mayor mida 20 px, sin deformarlo, y se ajusta el grosor del "
+        "trazo al habitual en MNIST.\n"
+        "3. Se coloca en un cuadrado negro de 28×28 de modo que su centro de masas (+) quede en el centro. "
+        "Después se normaliza cada píxel con la media y la desviación típica de MNIST."
+    ),
+    "act-conv1.title": "conv1: 32 filtros de 3×3 → 32 mapas de 28×28",
+    "act-conv1.text": (
+        "Forma: **1 × 28 × 28 → 32 × 28 × 28**. Parámetros: 32 · (1 · 3 · 3) + 32 = **320** "
+        "(9 pesos y un sesgo por filtro).\n\n"
+        "Cada filtro es una cuadrícula de 3×3 pesos que recorre la imagen. En cada posición multiplica los 9 "
+        "píxeles que tiene debajo por sus pesos y lo suma todo: el resultado es alto donde la imagen se parece "
+        "al patrón del filtro, por ejemplo un trazo en cierta dirección. Después, ReLU convierte en 0 las sumas "
+        "negativas. Con `padding=1` el tamaño se mantiene: ⌊(28 + 2·1 − 3)/1⌋ + 1 = 28.\n\n"
+        "A la izquierda de cada mapa está su filtro (azul: pesos negativos; naranja: positivos). Los 32 mapas "
+        "comparten una misma escala de color para poder compararlos: el negro es 0 y el color más claro, el "
+        "valor más alto de la capa."
+    ),
+    "act-pool1.title": "pool1: max pooling de 2×2 → 32 mapas de 14×14",
+    "act-pool1.text": (
+        "Forma: **32 × 28 × 28 → 32 × 14 × 14**. Tamaño: ⌊(28 − 2)/2⌋ + 1 = 14 (ventana de 2×2, paso 2). "
+        "Parámetros: **0**.\n\n"
+        "Cada bloque de 2×2 de un mapa (tras ReLU) se sustituye por su valor máximo. El mapa se reduce a la "
+        "mitad en cada dirección, pero conserva las respuestas más fuertes, y un pequeño desplazamiento del "
+        "dibujo apenas lo cambia. Además, la capa siguiente tiene menos que calcular. Escala de color como "
+        "antes: el negro es 0."
+    ),
+    "act-conv2.title": "conv2: 64 filtros de 3×3×32 → 64 mapas de 14×14",
+    "act-conv2.text": (
+        "Forma: **32 × 14 × 14 → 64 × 14 × 14**. Tamaño: ⌊(14 + 2·1 − 3)/1⌋ + 1 = 14. "
+        "Parámetros: 64 · (32 · 3 · 3) + 64 = **18 496**.\n\n"
+        "Cada uno de los 64 filtros mira una ventana de 3×3 a través de los 32 mapas de pool1 a la vez "
+        "(288 pesos) y lo suma todo. Así combina los trazos sencillos que encontró conv1 en formas mayores: "
+        "esquinas, curvas, bucles, extremos de línea. Se muestran tras ReLU, con una escala común para la capa: "
+        "el negro es 0."
+    ),
+    "act-pool2.title": "pool2: max pooling de 2×2 → 64 mapas de 7×7",
+    "act-pool2.text": (
+        "Forma: **64 × 14 × 14 → 64 × 7 × 7**. Tamaño: ⌊(14 − 2)/2⌋ + 1 = 7. Parámetros: **0**.\n\n"
+        "Un nuevo pooling reduce cada mapa a la mitad. Cada valor resume ahora un trozo de 10×10 de la entrada "
+        "de 28×28: indica si una forma aparece en esa parte del dígito. Estos 7 × 7 × 64 = 3136 números son "
+        "todo lo que recibe el clasificador."
+    ),
+    "act-fc1.title": "fc1: 3136 números → 128 neuronas",
+    "act-fc1.text": (
+        "Forma: **64 × 7 × 7 → 3136 → 128**. Flatten («aplanar») coloca los 64 mapas uno tras otro en una sola "
+        "lista de 7 × 7 × 64 = 3136 números. Parámetros: 3136 · 128 + 128 = **401 536**, el 95 % de los "
+        "421 642 de toda la red.\n\n"
+        "Cada una de las 128 neuronas está conectada con los 3136 números: pondera las pistas de cada forma en "
+        "cada lugar. Tras ReLU, muchas quedan en 0 (negro). Las 5 más activas aparecen enmarcadas en verde, con "
+        "sus valores."
+    ),
+    "act-output.title": "fc2 y softmax: 10 puntuaciones → 10 probabilidades",
+    "act-output.text": (
+        "Forma: **128 → 10**. Parámetros: 128 · 10 + 10 = **1290**. Toda la red: 320 + 18 496 + 401 536 + "
+        "1290 = 421 642.\n\n"
+        "fc2 da una puntuación (logit) por dígito: las barras naranjas son positivas y las azules, negativas. "
+        "Softmax las convierte en probabilidades: calcula la exponencial de cada una y la divide entre la suma "
+        "de todas, así que todas son positivas y suman 1. La red devuelve `log_softmax(x, dim=1)`: x tiene una "
+        "fila por cada imagen del lote, y `dim=1` normaliza entre las 10 clases de cada imagen."
+    ),
+
+    "kernel.title": "%(layer)s, filtro %(channel)s: la convolución calculada en su píxel más activo, "
+                    "fila %(row)s, columna %(col)s (contando desde 0)",
+    "kernel.input.conv1": "Su entrada es el dígito de 28×28 normalizado.",
+    "kernel.input.conv2": (
+        "Su entrada es pool1: 32 mapas de 14×14. El filtro tiene una porción de 3×3 para cada uno de los %(n)s "
+        "canales de entrada y suma sobre todos ellos; aquí el canal %(top)s es el que más aporta, así que se "
+        "muestra su porción."
+    ),
+    "kernel.padding": "Las casillas grises quedan fuera de la entrada: son los ceros que añade padding=1.",
+    "kernel.weights": "pesos del filtro",
+    "kernel.patch": "parche de la entrada",
+    "kernel.products": "productos",
+    "kernel.sum": "suma de los 9 productos",
+    "kernel.sum.channels": "suma sobre los %(n)s canales",
+    "kernel.partials": "Lo que aporta cada canal de entrada (la suma de sus 9 productos):",
+    "kernel.bias": "sesgo",
+    "kernel.check": "el valor que muestra el mapa en este píxel",
+    "kernel.relu": "ReLU deja pasar un valor positivo y convierte uno negativo en 0.",
+    "saliency.caption": (
+        "Los píxeles rojos empujaron el «%(digit)s» hacia arriba y los azules hacia abajo (gradiente × entrada, "
+        "medido desde el papel en blanco, con los colores escalados al píxel más fuerte de este dibujo)."
+    ),
+    "softmax.digit": "dígito",
+    "softmax.prob": "p = exp / suma",
+    "softmax.shift": (
+        "Primero se resta a los 10 el logit más grande, %(max)s: el exp de un número grande desborda, y restar el "
+        "mismo número a todos los logits no cambia las probabilidades."
+    ),
+    "softmax.sum": (
+        "Suma de las 10 exponenciales: %(sum)s. Cada probabilidad es su exponencial dividida entre esta suma, así "
+        "que las 10 suman 1."
+    ),
+    "softmax.log": (
+        "La última columna, log p = (z − max) − log(suma), es lo que devuelve la última línea de la red, "
+        "F.log_softmax(x, dim=1)."
+    ),
+    "softmax.dim": (
+        "Por qué dim=1: la salida tiene forma (N, 10), una fila por imagen del lote (dim 0) y una columna por clase "
+        "(dim 1); dim=1 normaliza cada fila a lo largo de sus 10 clases, así que cada imagen recibe sus propias "
+        "probabilidades, que suman 1."
+    ),
+    "mistakes.intro": (
+        "%(n)s de los %(total)s dígitos de prueba de MNIST que esta red lee mal. Debajo de cada uno: el dígito "
+        "real → lo que leyó la red, y con qué seguridad. Pulsa uno para ver por dentro cómo lo lee la red."
+    ),
+}

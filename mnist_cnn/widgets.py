@@ -1,0 +1,178 @@
+"""The page's hand-made widgets, each a gr.HTML with its own template, CSS and JavaScript.
+
+- the drawing pad: a 280×280 canvas that draws at once with mouse, pen or finger (a stock gr.Sketchpad waits for
+  its Brush tool to be picked) and sends the drawing as a PNG data URL on each pen-up;
+- a picture panel: one PNG sent inline as a data URL, which spares the server a file and the browser a request;
+- the EN/ES language switch.
+"""
+import base64
+import io
+
+import gradio as gr
+from PIL import Image
+
+SIZE = 280  # CSS px and canvas px; the PNG sent is SIZE×SIZE
+BRUSH = 18  # px on the 280 px canvas: about MNIST's stroke width once the digit is scaled to 20 px
+
+HTML = f'<canvas width="{SIZE}" height="{SIZE}" aria-label="drawing area"></canvas>'
+
+CSS = f"""
+canvas {{
+    display: block; width: {SIZE}px; max-width: 100%; aspect-ratio: 1; margin: 0 auto;
+    background: white; border: 2px solid var(--border-color-primary); border-radius: var(--radius-lg);
+    cursor: crosshair; touch-action: none; user-select: none; -webkit-user-select: none;
+}}
+"""
+
+# Strokes are kept as point lists so that Undo can repaint without the last one. On pen-up the canvas sets the
+# value and triggers "drawn"; the Undo and Clear buttons reach it through the "undo" and "clear" DOM events.
+JS = f"""
+const canvas = element.querySelector('canvas');
+const ctx = canvas.getContext('2d');
+const strokes = [];
+let current = null;
+
+function paintBackground() {{
+    ctx.fillStyle = 'white';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.strokeStyle = ctx.fillStyle = 'black';
+    ctx.lineWidth = {BRUSH};
+    ctx.lineCap = ctx.lineJoin = 'round';
+}}
+function dot(p) {{
+    ctx.beginPath();
+    ctx.arc(p[0], p[1], {BRUSH} / 2, 0, 2 * Math.PI);
+    ctx.fill();
+}}
+function segment(a, b) {{
+    ctx.beginPath();
+    ctx.moveTo(a[0], a[1]);
+    ctx.lineTo(b[0], b[1]);
+    ctx.stroke();
+}}
+function repaint() {{
+    paintBackground();
+    for (const s of strokes) {{
+        dot(s[0]);
+        for (let i = 1; i < s.length; i++) segment(s[i - 1], s[i]);
+    }}
+}}
+function point(e) {{
+    const r = canvas.getBoundingClientRect();
+    return [(e.clientX - r.left) * canvas.width / r.width, (e.clientY - r.top) * canvas.height / r.height];
+}}
+function send() {{
+    props.value = strokes.length ? canvas.toDataURL('image/png') : '';
+    trigger('drawn');
+}}
+
+canvas.addEventListener('pointerdown', (e) => {{
+    if (e.button !== 0) return;
+    e.preventDefault();
+    canvas.setPointerCapture(e.pointerId);
+    current = [point(e)];
+    strokes.push(current);
+    dot(current[0]);
+}});
+canvas.addEventListener('pointermove', (e) => {{
+    if (!current) return;
+    e.preventDefault();
+    // coalesced events keep fast pen and finger strokes smooth
+    const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [e];
+    for (const ev of (events.length ? events : [e])) {{
+        const p = point(ev);
+        segment(current[current.length - 1], p);
+        current.push(p);
+    }}
+}});
+function penUp(e) {{
+    if (!current) return;
+    current = null;
+    send();
+}}
+canvas.addEventListener('pointerup', penUp);
+canvas.addEventListener('pointercancel', penUp);
+canvas.addEventListener('undo', () => {{
+    if (!strokes.length) return;
+    strokes.pop();
+    repaint();
+    send();
+}});
+canvas.addEventListener('clear', () => {{
+    strokes.length = 0;
+    current = null;
+    repaint();
+    props.value = '';
+}});
+// the server resets the value to "" when the app is cleared some other way
+watch('value', () => {{
+    if (!props.value && strokes.length) {{
+        strokes.length = 0;
+        repaint();
+    }}
+}});
+repaint();
+"""
+
+# For the Undo and Clear buttons: js that runs in the page before (or instead of) their Python function.
+UNDO_JS = "() => { document.querySelector('#draw canvas')?.dispatchEvent(new Event('undo')); }"
+CLEAR_JS = "() => { document.querySelector('#draw canvas')?.dispatchEvent(new Event('clear')); }"
+
+
+def drawing_pad() -> gr.HTML:
+    """The pad (elem_id "draw"): its value is the drawing as a PNG data URL, or "" when nothing is drawn;
+    its "drawn" event fires on every pen-up and Undo."""
+    return gr.HTML(value="", html_template=HTML, css_template=CSS, js_on_load=JS, elem_id="draw")
+
+
+PICTURE_HTML = '${value ? `<img src="${value}" alt="${alt}">` : ""}'
+PICTURE_CSS = "img { display: block; max-width: 100%; height: auto; margin: 0 auto; image-rendering: pixelated; }"
+
+
+def picture(elem_id: str, alt: str, render: bool = True) -> gr.HTML:
+    """A panel that shows one picture, given as a data URL (see data_url); None or "" shows nothing."""
+    return gr.HTML(value="", html_template=PICTURE_HTML, css_template=PICTURE_CSS, js_on_load=None,
+                   elem_id=elem_id, elem_classes="picture", alt=alt, render=render)
+
+
+def data_url(image: Image.Image) -> str:
+    """A PIL image as a `data:image/png;base64,...` string."""
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+# Gradio's own language setting lives in the footer's Settings. This switch calls the same changeLocale of Gradio's
+# front end (found among the scripts the page loaded) and also follows ?lang=es in the address. If a later Gradio
+# no longer has it, the switch hides itself and the Settings remain.
+LANG_HTML = '<div class="lang"><button data-lang="en">EN</button><button data-lang="es">ES</button></div>'
+LANG_CSS = """
+.lang { display: flex; gap: 4px; justify-content: flex-end; }
+.lang button { padding: 2px 10px; border: 1px solid var(--border-color-primary); border-radius: var(--radius-md);
+               background: var(--background-fill-secondary); cursor: pointer; }
+.lang button[aria-pressed="true"] { background: var(--color-accent); color: white; }
+"""
+LANG_JS = """
+const core = () => {
+    const url = performance.getEntriesByType('resource').map((e) => e.name)
+        .find((n) => /\\/assets\\/core-[\\w-]+\\.js$/.test(n));
+    return url ? import(url) : Promise.resolve(null);
+};
+const buttons = element.querySelectorAll('button');
+const mark = () => buttons.forEach((b) =>
+    b.setAttribute('aria-pressed', String(document.documentElement.lang.startsWith(b.dataset.lang))));
+const choose = async (lang) => {
+    const m = await core();
+    if (!m || !m.changeLocale) { element.style.display = 'none'; return; }
+    m.changeLocale(lang);
+    setTimeout(mark, 50);
+};
+buttons.forEach((b) => b.addEventListener('click', () => choose(b.dataset.lang)));
+const asked = new URLSearchParams(window.location.search).get('lang');
+if (asked === 'en' || asked === 'es') choose(asked); else setTimeout(mark, 50);
+"""
+
+
+def language_switch() -> gr.HTML:
+    """EN and ES buttons (elem_id "lang") that switch the page's language at once."""
+    return gr.HTML(html_template=LANG_HTML, css_template=LANG_CSS, js_on_load=LANG_JS, elem_id="lang")

@@ -1,0 +1,119 @@
+"""The app in a real browser: Debian's Chromium driven by Playwright draws digits with the mouse."""
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+import app
+from mnist_cnn import text
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, url: str, locale: str = "en-US"):
+    page = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900}).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(url)
+    expect(page.locator("#draw canvas")).to_be_visible()
+    return page
+
+
+def draw(page, strokes) -> None:
+    """Draw strokes given in the unit square with the mouse, on the middle 70% of the canvas, as a person would."""
+    box = page.locator("#draw canvas").bounding_box()
+    at = lambda x, y: (box["x"] + (0.15 + 0.7 * x) * box["width"], box["y"] + (0.15 + 0.7 * y) * box["height"])  # noqa: E731
+    for stroke in strokes:
+        page.mouse.move(*at(*stroke[0]))
+        page.mouse.down()
+        for point in stroke[1:]:
+            page.mouse.move(*at(*point), steps=4)
+        page.mouse.up()
+
+
+def predicted(page):
+    return page.locator("#prediction .output-class")
+
+
+def canvas_ink(page) -> int:
+    """How many canvas pixels are not white."""
+    return page.evaluate("""() => {
+        const c = document.querySelector('#draw canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] < 250) n++;
+        return n;
+    }""")
+
+
+def test_draw_read_every_panel_clear_and_draw_again(browser, app_url, digit_strokes):
+    page = open_page(browser, app_url)
+    draw(page, digit_strokes["7"])  # no tool picked first
+    expect(predicted(page)).to_have_text("7")
+    for key in app.PANELS:
+        expect(page.locator(f"#{key} img")).to_have_attribute("src", re.compile(r"^data:image/png;base64,.+"))
+    assert canvas_ink(page) > 1000
+
+    page.click("#clear")
+    expect(predicted(page)).to_have_count(0)
+    for key in app.PANELS:
+        expect(page.locator(f"#{key} img")).to_have_count(0)
+    assert canvas_ink(page) == 0
+
+    draw(page, digit_strokes["0"])  # the pad still draws after Clear
+    expect(predicted(page)).to_have_text("0")
+    page.click("#clear")
+    draw(page, digit_strokes["1"])
+    expect(predicted(page)).to_have_text("1")
+    for key in app.PANELS:
+        expect(page.locator(f"#{key} img")).to_have_attribute("src", re.compile(r"^data:image/png;base64,.+"))
+
+
+def test_undo_removes_the_last_stroke(browser, app_url, digit_strokes):
+    page = open_page(browser, app_url)
+    draw(page, digit_strokes["1"])
+    expect(predicted(page)).to_have_text("1")
+    draw(page, [[(0.05, 0.5), (0.95, 0.5)]])  # a bar across: no longer a 1
+    expect(predicted(page)).not_to_have_text("1")
+    page.click("#undo")
+    expect(predicted(page)).to_have_text("1")
+    page.click("#undo")  # nothing left: no answer
+    expect(predicted(page)).to_have_count(0)
+    assert canvas_ink(page) == 0
+
+
+def test_a_dot_is_not_a_digit(browser, app_url):
+    page = open_page(browser, app_url)
+    box = page.locator("#draw canvas").bounding_box()
+    page.mouse.click(box["x"] + 140, box["y"] + 140)
+    expect(page.locator("#status")).to_contain_text(text.EN["error.blank"].split(":")[0])
+    expect(predicted(page)).to_have_count(0)
+
+
+def test_an_example_is_read_like_a_drawing(browser, app_url):
+    page = open_page(browser, app_url)
+    page.locator("#examples button").nth(3).click()  # the examples are the digits 0 to 9 in order
+    expect(predicted(page)).to_have_text("3")
+    expect(page.locator("#act-output img")).to_have_count(1)
+
+
+@pytest.mark.parametrize("locale, lang", [("es-ES", "ES"), ("en-US", "EN")])
+def test_page_follows_the_browser_language_and_switches(browser, app_url, locale, lang):
+    page = open_page(browser, app_url, locale)
+    words, other = (text.ES, text.EN) if lang == "ES" else (text.EN, text.ES)
+    expect(page.locator("h1").first).to_have_text(words["app.title"])
+    expect(page.locator("#clear")).to_have_text(words["clear"])
+    page.click(f"#lang button[data-lang={'en' if lang == 'ES' else 'es'}]")
+    expect(page.locator("h1").first).to_have_text(other["app.title"])
+    expect(page.locator("#clear")).to_have_text(other["clear"])

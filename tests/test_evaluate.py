@@ -1,0 +1,113 @@
+"""Evaluation: scoring with blank readings, the report, the drawn strokes, and the whole path on real pen-drawn
+digits (the dev set in ../shared/data, beside the repo).
+"""
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from mnist_cnn.data import load_mnist
+from mnist_cnn.evaluate import evaluate, evaluate_strokes, format_report, score
+from mnist_cnn.strokes import CANVAS, load_samples, random_drawing
+
+REPO = Path(__file__).resolve().parent.parent
+DEV = REPO.parent / "shared" / "data" / "unipen-digits-dev.json"
+
+
+@pytest.fixture(scope="module")
+def dev_samples() -> list[dict]:
+    if not DEV.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{DEV} is missing: CI runs with ../shared beside the clone")
+        pytest.skip(f"{DEV} is not here (it lies in ../shared beside the repo)")
+    return load_samples(DEV)
+
+
+@pytest.fixture
+def one_thread():
+    """One torch thread, as the evaluation CLI uses: one drawing at a time gains nothing from more."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_dev_set_accuracy(dev_samples, model, one_thread):
+    result = evaluate_strokes(model, dev_samples)
+    assert len(dev_samples) == 500
+    print(format_report(result, "dev set"))  # shown by pytest when the assertion fails
+    assert result["accuracy"] >= 0.985
+
+
+def test_score_counts_blank_readings_as_wrong():
+    labels = torch.tensor([0, 1, 2, 3, 3, 9])
+    preds = torch.tensor([0, -1, 2, 5, 3, -1])
+    r = score(labels, preds)
+    assert r["accuracy"] == pytest.approx(3 / 6)
+    assert r["blank"] == 2
+    confusion = np.array(r["confusion"])
+    assert confusion.shape == (10, 10) and confusion.sum() == 4  # blanks have no column
+    assert confusion[3, 5] == 1 and confusion[3, 3] == 1 and confusion[1].sum() == 0
+    assert r["per_class_accuracy"][:4] == [1.0, 0.0, 1.0, 0.5] and r["per_class_accuracy"][9] == 0.0
+    assert r["per_class_accuracy"][4] == 0.0  # no digit of that class: 0, not a division by zero
+
+
+def test_format_report():
+    r = score(torch.tensor([0, 1, 2, 3]), torch.tensor([0, 1, 7, -1]))
+    report = format_report(r, "tiny")
+    assert report.startswith("tiny: accuracy 50.00%")
+    assert "1 read as blank" in report
+    assert len(report.splitlines()) == 3 + 1 + 10  # title, per class, header lines, then one row per digit
+
+
+def test_evaluate_on_mnist_images(model):
+    images, labels = load_mnist("test")
+    r = evaluate(model, images[:300], labels[:300])
+    assert sum(map(sum, r["confusion"])) == 300 and r["blank"] == 0
+    assert r["accuracy"] > 0.97 and len(r["predictions"]) == 300
+
+
+def test_random_drawing_is_seeded_and_stays_on_the_canvas():
+    samples = [{"label": 1, "strokes": [[[0.5, 0.0], [0.5, 1.0]]]},
+               {"label": 7, "strokes": [[[0.0, 0.0], [1.0, 0.0], [0.3, 1.0]]]}]
+    a = [np.asarray(random_drawing(s["strokes"], random.Random(5))) for s in samples]
+    b = [np.asarray(random_drawing(s["strokes"], random.Random(5))) for s in samples]
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    rng = random.Random(0)
+    sizes, centres = [], []
+    for _ in range(40):
+        img = np.asarray(random_drawing(samples[1]["strokes"], rng))
+        assert img.shape == (CANVAS, CANVAS)
+        ys, xs = np.nonzero(img < 128)
+        sizes.append(max(xs.max() - xs.min(), ys.max() - ys.min()))
+        centres.append(((xs.max() + xs.min()) / 2, (ys.max() + ys.min()) / 2))
+    assert min(sizes) < 0.55 * CANVAS and max(sizes) > 0.8 * CANVAS  # small and large drawings
+    assert np.ptp(np.array(centres), 0).min() > 0.25 * CANVAS  # drawn all over the canvas, not only in its middle
+
+
+def test_cli_help_shows_defaults():
+    run = subprocess.run([sys.executable, "-m", "mnist_cnn.evaluate", "--help"], cwd=REPO, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0
+    assert "--strokes" in run.stdout and "--weights" in run.stdout
+    assert run.stdout.count("(default:") >= 4
+
+
+def test_cli_on_strokes(tmp_path):
+    strokes = tmp_path / "few.json"
+    strokes.write_text(json.dumps({"samples": [
+        {"label": 1, "strokes": [[[0.4, 0.1], [0.5, 0.0], [0.5, 1.0]]]},
+        {"label": 7, "strokes": [[[0.1, 0.0], [0.9, 0.0], [0.4, 1.0]]]},
+        {"label": 0, "strokes": [[[0.5, 0.0], [0.1, 0.5], [0.5, 1.0], [0.9, 0.5], [0.5, 0.0]]]},
+    ]}))
+    run = subprocess.run([sys.executable, "-m", "mnist_cnn.evaluate", "--strokes", str(strokes)], cwd=REPO,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.startswith("few.json (3 drawings): accuracy ")
+    assert "confusion" in run.stdout

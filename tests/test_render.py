@@ -1,0 +1,163 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from mnist_cnn import render
+from mnist_cnn.checkpoint import load_model
+from mnist_cnn.data import load_mnist
+from mnist_cnn.pipeline import read_digit
+
+PANELS = ("input28", "act-conv1", "act-pool1", "act-conv2", "act-pool2", "act-fc1", "act-output")
+BLACK = (0, 0, 0)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model()
+
+
+@pytest.fixture(scope="module")
+def reading(model):
+    images, _ = load_mnist("test")
+    return read_digit(model, Image.fromarray(255 - images[0].numpy()))  # black on white, like a drawing
+
+
+def rgb(im: Image.Image) -> np.ndarray:
+    return np.asarray(im.convert("RGB"))
+
+
+def cell(pixels: np.ndarray, grid: render.Grid, channel: int) -> np.ndarray:
+    """The map part of a channel's cell (without conv1's filter)."""
+    x, y = grid.origin(channel)
+    w, h = grid.cell
+    return pixels[y:y + h, x + grid.lead:x + w]
+
+
+def colour(value: float, vmax: float) -> tuple:
+    """The RGB colour the pictures give a value on the scale -vmax..vmax."""
+    i = int(render.levels(np.array([value]), vmax)[0])
+    return tuple(render.VALUES[3 * i:3 * i + 3])
+
+
+def test_panels_gives_every_picture_small_and_encodable(model, reading):
+    pictures = render.panels(reading.prepared, reading.activations, model)
+    assert tuple(pictures) == PANELS
+    for key, im in pictures.items():
+        assert 300 <= im.width <= 800 and 120 <= im.height <= 450, (key, im.size)
+        buffer = io.BytesIO()
+        im.save(buffer, "PNG")
+        assert len(buffer.getvalue()) < 40_000, key  # a palette PNG of flat colours stays small
+        assert np.array_equal(rgb(Image.open(buffer)), rgb(im))
+
+
+@pytest.mark.parametrize("panel", ["act-conv1", "act-pool1", "act-conv2", "act-pool2"])
+def test_maps_share_one_scale_and_a_silent_channel_is_black(model, reading, panel):
+    grid = render.GRIDS[panel]
+    acts = dict(reading.activations)
+    maps = acts[grid.stage].clone()
+    top = int(maps.flatten(1).max(1).values.argmax())  # the channel holding the layer's largest value
+    silent = (top + 1) % grid.channels
+    maps[silent] = 0
+    acts[grid.stage] = maps
+    pixels = rgb(render.panels(reading.prepared, acts, model)[panel])
+    assert (cell(pixels, grid, silent) == BLACK).all()
+    vmax = float(maps.max())
+    brightest = colour(vmax, vmax)
+    assert brightest == render.WARM[-1]  # the layer's largest value gets the top of the scale
+    assert (cell(pixels, grid, top) == brightest).all(-1).any()
+    # each map pixel, upscaled without blur, has the colour of its value on the layer's scale
+    c, (i, j) = top, divmod(int(maps[top].argmax()), grid.side)
+    y, x = i * grid.scale, j * grid.scale
+    assert (cell(pixels, grid, c)[y:y + grid.scale, x:x + grid.scale] == brightest).all()
+    other = next(k for k in range(grid.channels) if k not in (top, silent) and 0 < maps[k].max() < vmax)
+    i, j = divmod(int(maps[other].argmax()), grid.side)
+    assert tuple(cell(pixels, grid, other)[i * grid.scale, j * grid.scale]) == colour(float(maps[other].max()), vmax)
+
+
+def test_conv1_filters_sit_left_of_their_maps_in_diverging_colours(model, reading):
+    pixels = rgb(render.panels(reading.prepared, reading.activations, model)["act-conv1"])
+    grid = render.GRIDS["act-conv1"]
+    w = model.conv1.weight.detach().numpy()[:, 0]
+    wmax = float(np.abs(w).max())
+    for c in (0, 9, 31):
+        x, y = grid.origin(c)
+        top = y + (grid.cell[1] - 3 * render.FILTER_SCALE) // 2
+        for i, j in ((0, 0), (1, 2), (2, 1)):
+            shown = tuple(pixels[top + i * render.FILTER_SCALE + 2, x + j * render.FILTER_SCALE + 2])
+            assert shown == colour(w[c, i, j], wmax)
+            warm, cold = shown[0] > shown[2], shown[2] > shown[0]
+            assert (warm, cold) == (w[c, i, j] > 0, w[c, i, j] < 0)
+
+
+def test_most_active_fc1_units_are_framed(model, reading):
+    pixels = rgb(render.panels(reading.prepared, reading.activations, model)["act-fc1"])
+    units = reading.activations["fc1_relu"].numpy()
+    mark = tuple(render.PAGE[render.MARK])
+    order = np.argsort(-units)
+    for unit, framed in ((order[0], True), (order[render.TOP_UNITS - 1], True), (order[-1], False)):
+        x, y = render.UNITS.origin(int(unit))
+        assert (tuple(pixels[y - 1, x + 5]) == mark) == framed
+        assert (tuple(pixels[y + 5, x - 1]) == mark) == framed
+    # and the units' own colours follow the shared scale
+    x, y = render.UNITS.origin(int(order[0]))
+    assert tuple(pixels[y + 5, x + 5]) == colour(units.max(), units.max())
+    x, y = render.UNITS.origin(int(order[-1]))
+    assert tuple(pixels[y + 5, x + 5]) == BLACK == colour(units.min(), units.max())
+
+
+def test_output_bars_follow_the_probabilities(model, reading):
+    pixels = rgb(render.panels(reading.prepared, reading.activations, model)["act-output"])
+    probs = reading.probs.numpy()
+    warm = tuple(render.VALUES[3 * render.POSITIVE:3 * render.POSITIVE + 3])
+    heights = (pixels == warm).all(-1).sum(0)  # warm pixels per column: logit bars on the left, probabilities right
+    right = heights[pixels.shape[1] // 2:]
+    columns = np.nonzero(right)[0]
+    bars = np.split(columns, np.nonzero(np.diff(columns) > 1)[0] + 1)
+    assert len(bars) == 10
+    tallest = [int(right[b].max()) for b in bars]
+    assert int(np.argmax(tallest)) == int(np.argmax(probs))
+    assert tallest[int(np.argmax(probs))] == pytest.approx(110 * probs.max() + 1, abs=1)
+
+
+def test_input_steps_show_what_the_network_sees(model, reading):
+    pixels = np.asarray(render.panels(reading.prepared, reading.activations, model)["input28"].convert("L"))
+    s = render.STEP // 28
+    x3, top = render.PAD + 2 * (render.STEP + 30), render.PAD + 20
+    tile = pixels[top + 1:top + render.STEP:s, x3 + 1:x3 + render.STEP:s].astype(int)  # one pixel per input pixel
+    centred = reading.prepared.centred28.astype(int)
+    inside = np.ones_like(centred, dtype=bool)
+    ys, xs = np.nonzero(centred)
+    inside[ys.min() - 1:ys.max() + 2, xs.min() - 1:xs.max() + 2] = False  # away from the marks drawn over it
+    inside[10:18, 10:18] = False
+    assert np.abs(tile - centred)[inside].max() <= 1  # 240 greys: at most one level off
+
+
+def test_grid_cell_maps_clicks_to_channels_and_gaps_to_none():
+    for panel, grid in render.GRIDS.items():
+        (w, h), (pw, ph) = grid.cell, grid.pitch
+        for c in (0, grid.cols - 1, grid.cols, grid.channels - 1):
+            x, y = grid.origin(c)
+            assert render.grid_cell(panel, x + w // 2, y + h // 2) == c
+            assert render.grid_cell(panel, x, y) == c and render.grid_cell(panel, x + w - 1, y + h - 1) == c
+        x, y = grid.origin(0)
+        assert render.grid_cell(panel, x + w, y) is None  # the gap right of the first map
+        assert render.grid_cell(panel, x, y + h) is None  # the gap under it
+        assert render.grid_cell(panel, 0, 0) is None  # the margin
+        assert render.grid_cell(panel, x + grid.size[0], y) is None
+        assert render.grid_cell(panel, x, y + grid.size[1] + 20) is None  # the colour bar
+    assert render.grid_cell("act-fc1", 50, 50) is None
+
+
+def test_grid_cell_agrees_with_the_picture(model, reading):
+    """Clicking where a map is drawn gives that map's channel: the picture and grid_cell share one geometry."""
+    acts = dict(reading.activations)
+    maps = acts["conv2_relu"] * 0
+    maps[37, 5:9, 5:9] = 1.0  # only channel 37 lights up
+    acts["conv2_relu"] = maps
+    pixels = rgb(render.panels(reading.prepared, acts, model)["act-conv2"])
+    lit = (pixels != BLACK).any(-1) & (pixels != (255, 255, 255)).any(-1)
+    lit[render.PAD + render.GRIDS["act-conv2"].size[1]:] = False  # below the grid: the colour bar
+    ys, xs = np.nonzero(lit)
+    assert {render.grid_cell("act-conv2", x, y) for x, y in zip(xs, ys)} == {37}

@@ -1,0 +1,98 @@
+"""Training: a few steps lower the loss, the batches are normalised like every other input, and the CLI writes
+weights that load.
+"""
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from mnist_cnn.checkpoint import load_model, sha256
+from mnist_cnn.data import load_mnist, normalise
+from mnist_cnn.model import Net
+from mnist_cnn.train import batches, train_step
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_train_steps_lower_the_loss():
+    images, labels = load_mnist("test")
+    x, y = normalise(images[:64]), labels[:64]
+    torch.manual_seed(0)
+    model = Net()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    with torch.no_grad():
+        before = F.nll_loss(model.eval()(x), y).item()
+    losses = [train_step(model, opt, x, y) for _ in range(8)]
+    with torch.no_grad():
+        after = F.nll_loss(model.eval()(x), y).item()
+    assert abs(losses[0] - before) < 1e-5  # train_step reports the loss before its step
+    assert all(b < a for a, b in zip(losses, losses[1:]))
+    assert after < 0.5 * before
+
+
+def test_batches_are_shuffled_and_normalised():
+    images, labels = load_mnist("test")
+    images, labels = images[:100], labels[:100]
+    g = torch.Generator().manual_seed(0)
+    got = list(batches(images, labels, 32, g, augmented=False))
+    assert [len(y) for _, y in got] == [32, 32, 32, 4]
+    x = torch.cat([b for b, _ in got])
+    y = torch.cat([b for _, b in got])
+    order = torch.randperm(100, generator=torch.Generator().manual_seed(0))
+    assert not torch.equal(order, torch.arange(100))
+    assert torch.equal(y, labels[order])
+    assert torch.allclose(x, normalise(images[order]), atol=1e-6)  # one normalisation for training and reading
+
+    g = torch.Generator().manual_seed(0)
+    xa, ya = next(batches(images, labels, 32, g, augmented=True))
+    assert xa.shape == (32, 1, 28, 28) and torch.equal(ya, y[:32])
+    assert not torch.allclose(xa, x[:32])
+    assert xa.min() >= normalise(torch.zeros(1, 1, dtype=torch.uint8)).item() - 1e-6
+
+
+def write_idx(path: Path, a: np.ndarray) -> None:
+    path.write_bytes(bytes([0, 0, 8, a.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in a.shape)
+                     + a.astype(np.uint8).tobytes())
+
+
+def test_cli_trains_and_writes_loadable_weights(tmp_path):
+    images, labels = load_mnist("test")
+    for prefix, sl in (("train", slice(0, 512)), ("t10k", slice(512, 768))):
+        write_idx(tmp_path / f"{prefix}-images-idx3-ubyte", images[sl].numpy())
+        write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte", labels[sl].numpy())
+    out = tmp_path / "w" / "net.safetensors"
+    run = subprocess.run([sys.executable, "-m", "mnist_cnn.train", "--data-dir", str(tmp_path), "--epochs", "1",
+                          "--batch-size", "64", "--threads", "1", "--out", str(out)],
+                         cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "421,642 parameters, 512 training digits" in run.stdout
+    assert "epoch 1: test accuracy" in run.stdout
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["sha256"] == sha256(out)
+    assert meta["epochs"] == 1 and len(meta["accuracy_per_epoch"]) == 1
+    assert np.array(meta["confusion"]).sum() == 256 and len(meta["per_class_accuracy"]) == 10
+    assert 0.3 < meta["test_accuracy"] <= 1  # 512 digits, one epoch: well above chance (0.1)
+    assert meta["config"]["batch_size"] == 64 and meta["torch_version"] == torch.__version__
+    assert not load_model(out).training
+
+
+def options_help(text: str) -> dict[str, str]:
+    """Each --option of an argparse help text with its description."""
+    blocks = re.split(r"\n  (?=-)", text.split("options:", 1)[1])
+    return {b.split()[0].rstrip(","): " ".join(b.split()) for b in blocks if b.strip().startswith("--")}
+
+
+def test_cli_help_shows_every_default():
+    run = subprocess.run([sys.executable, "-m", "mnist_cnn.train", "--help"], cwd=REPO, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0
+    options = options_help(run.stdout)
+    assert {"--data-dir", "--epochs", "--batch-size", "--lr", "--seed", "--out"} <= set(options)
+    for name, text in options.items():
+        if name != "--help":
+            assert text.count("(default:") == 1, text
