@@ -3,45 +3,78 @@
 Run `python app.py` and open the address it prints; `python app.py --share` also asks Gradio for a public link.
 """
 import argparse
+import contextlib
+import io
 import sys
 import tempfile
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 import gradio as gr
-from gradio.i18n import I18nData
 import torch
+from gradio.i18n import I18nData
 from PIL import Image, ImageOps
 
 from mnist_cnn import render, text
-from mnist_cnn.widgets import CLEAR_JS, UNDO_JS, data_url, drawing_pad, language_switch, picture
+from mnist_cnn.analysis import kernel_detail, saliency, softmax_steps
 from mnist_cnn.checkpoint import WEIGHTS, WeightsError, load_model
 from mnist_cnn.data import load_mnist
+from mnist_cnn.mistakes import StaleMistakesError, load_mistakes
 from mnist_cnn.model import Net
-from mnist_cnn.pipeline import confidences, read_digit
+from mnist_cnn.pipeline import Reading, confidences, read_digit, read_mnist
 from mnist_cnn.preprocess import BlankImageError, InputError
+from mnist_cnn.render_detail import (DETAIL_CSS, bilingual, kernel_html, kernel_picture, mistakes_gallery,
+                                     mistakes_intro, saliency_caption, saliency_picture, softmax_html)
+from mnist_cnn.widgets import (CLEAR_JS, UNDO_JS, close_up, data_url, drawing_pad, figure, language_switch,
+                               picture)
 
 # The outputs in the order the data flows; each id is also the element id the page and the tests look for.
 PANELS = ("input28", "act-conv1", "act-pool1", "act-conv2", "act-pool2", "act-fc1", "act-output")
-OUTPUTS = ("prediction",) + PANELS + ("status",)
+CLOSE_UP = ("kernel-detail", "saliency", "softmax-steps")  # the "Look closer" part, under the panels
+OUTPUTS = ("prediction",) + PANELS + CLOSE_UP + ("status",)
+MAPS = {"act-conv1": "conv1", "act-conv2": "conv2"}  # panels whose maps open their filter in kernel-detail
 EXAMPLE_DIGITS = range(10)  # one real MNIST test digit of each class
 CNN = {"concurrency_id": "cnn", "concurrency_limit": 4}  # every event that runs the network shares these slots
 i18n = gr.I18n(en=text.EN, es=text.ES)
 
 CSS = """
-#draw-column { min-width: 300px; }
-#examples img { image-rendering: pixelated; }
+#examples img, #mistakes img { image-rendering: pixelated; }
+#softmax-steps { overflow-x: auto; }
+body:not(.all-ten) #prediction .confidence-set:nth-of-type(n+4) { display: none; }
 """
+ALL_TEN_JS = "(on) => { document.body.classList.toggle('all-ten', on); }"  # the checkbox shows or hides 4 to 10
 
-LAUNCH = {"i18n": i18n, "css": CSS}  # what launch() needs besides the address; the tests launch with it too
+LAUNCH = {"i18n": i18n, "css": CSS + DETAIL_CSS}  # what launch() needs besides the address; the tests launch with it too
+
 
 def blank_outputs(status: str | I18nData = "") -> list:
-    """Every output emptied (no prediction, no pictures), with a status line."""
-    return [None] * (len(OUTPUTS) - 1) + [status]
+    """Every output emptied (no prediction, no pictures), with a status line; then no input kept for clicks."""
+    return [None] * (len(OUTPUTS) - 1) + [status, None]
 
 
-def show(model: Net, source) -> list:
-    """A drawing or image -> the prediction and every panel's picture; an empty drawing empties them."""
+def kernel_view(model: Net, x: torch.Tensor, chosen: tuple[str, int]) -> str:
+    """The chosen filter (layer, channel) worked out on input x (1, 1, 28, 28): where it looked, and the numbers."""
+    detail = kernel_detail(model, x, *chosen)
+    return figure(kernel_picture(detail), f"{chosen[0]} #{chosen[1]}", bilingual(kernel_html, detail))
+
+
+def outputs_of(model: Net, reading: Reading, chosen: tuple[str, int] | None) -> list:
+    """A reading -> the prediction, every panel, the close-ups and an empty status; then its input, kept for clicks."""
+    pictures = render.panels(reading.prepared, reading.activations, model)
+    x = reading.prepared.tensor
+    if chosen is None:  # before any click on a map: the conv1 filter whose map is strongest
+        chosen = ("conv1", int(reading.activations["conv1_relu"].amax((1, 2)).argmax()))
+    why = saliency(model, x)  # for the predicted class
+    return ([confidences(reading)] + [data_url(pictures[k]) for k in PANELS]
+            + [kernel_view(model, x, chosen), figure(saliency_picture(x, why), "saliency",
+                                                     bilingual(saliency_caption, why)),
+               bilingual(softmax_html, softmax_steps(reading.activations["logits"]))]
+            + ["", x])
+
+
+def show(model: Net, source, chosen: tuple[str, int] | None = None) -> list:
+    """A drawing or image -> every output (see outputs_of); an empty drawing empties them."""
     if source is None or source == "":
         return blank_outputs()
     try:
@@ -50,13 +83,31 @@ def show(model: Net, source) -> list:
         return blank_outputs(i18n("error.blank"))  # shown in the page's language, and no answer
     except InputError as e:
         raise gr.Error(str(e)) from None  # the previous reading stays on the page
-    pictures = render.panels(reading.prepared, reading.activations, model)
-    return [confidences(reading)] + [data_url(pictures[k]) for k in PANELS] + [""]
+    return outputs_of(model, reading, chosen)
 
 
-def show_file(model: Net, path: str | None) -> list:
+def show_file(model: Net, path: str | None, chosen: tuple[str, int] | None = None) -> list:
     """An uploaded or example image -> as show(), with the drawing emptied so that the page shows one input."""
-    return [""] + show(model, path)
+    return [""] + show(model, path, chosen)
+
+
+def pick_map(model: Net, panel: str, x: torch.Tensor | None, evt: gr.SelectData) -> list:
+    """A click on a map of conv1 or conv2 -> that filter worked out on the current input, and the choice kept."""
+    try:
+        channel = render.grid_cell(panel, *evt.index)
+    except (TypeError, ValueError):  # not an (x, y) pixel
+        channel = None
+    if x is None or channel is None:  # a gap, a margin, the colour bar, or nothing read yet
+        return [gr.skip(), gr.skip()]
+    chosen = (MAPS[panel], channel)
+    return [kernel_view(model, x, chosen), chosen]
+
+
+def show_mistake(model: Net, images, mistakes: list[dict], chosen: tuple[str, int] | None,
+                 evt: gr.SelectData) -> list:
+    """A click on a misread test digit -> every output for it, read as the evaluation read it; no drawing, no upload."""
+    reading = read_mnist(model, images[mistakes[evt.index]["index"]])
+    return ["", None] + outputs_of(model, reading, chosen)
 
 
 def predict(model: Net, image) -> dict[str, float]:
@@ -70,11 +121,6 @@ def predict(model: Net, image) -> dict[str, float]:
 def clear() -> list:
     """Clear: no drawing, no upload, every output reset."""
     return ["", None] + blank_outputs()
-
-
-def show_all(on: bool) -> gr.Label:
-    """Show all 10 digits in the prediction, or the top 3."""
-    return gr.Label(num_top_classes=10 if on else 3)
 
 
 def example_files(folder: Path) -> list[str]:
@@ -96,40 +142,78 @@ def panel(key: str, component: gr.components.Component) -> None:
     gr.Markdown(i18n(f"{key}.text"))
 
 
-def build(model: Net) -> gr.Blocks:
-    """The app's page and its events, for one loaded model."""
+def build(model: Net, weights: Path = WEIGHTS) -> gr.Blocks:
+    """The app's page and its events, for one loaded model (weights: its file, which names its misread digits)."""
+    images, labels = load_mnist("test")
+    try:
+        mistakes = load_mistakes(weights=weights)
+    except StaleMistakesError as e:  # the app still works; only the gallery of mistakes is left out
+        print(f"No gallery of misread digits: {e}", file=sys.stderr)
+        mistakes = []
     with gr.Blocks(title="MNIST CNN") as demo:
         with gr.Row(equal_height=False):
             gr.Markdown("# " + i18n("app.title"))
             language_switch()
         gr.Markdown(i18n("app.intro"))
 
-        pictures = [picture(key, alt=key, render=False) for key in PANELS]
+        pictures = [picture(key, alt=text.EN[f"{key}.title"], render=False, clickable=key in MAPS)
+                    for key in PANELS]
+        closer = [close_up(key, render=False) for key in CLOSE_UP]
+        chosen = gr.State(None)  # (layer, channel) of the map last clicked, whose filter follows every drawing
+        shown = gr.State(None)  # the input (1, 1, 28, 28) now on the page, for clicks on its maps
         with gr.Row(equal_height=False):
-            with gr.Column(scale=1, elem_id="draw-column"):
+            with gr.Column(scale=1, min_width=300):
                 gr.Markdown("### " + i18n("draw.label"))
                 pad = drawing_pad()
                 gr.Markdown(i18n("draw.hint"))
                 status = gr.Markdown(elem_id="status")
                 with gr.Row():
-                    undo = gr.Button(i18n("undo"), elem_id="undo", size="sm")
-                    clear_button = gr.Button(i18n("clear"), elem_id="clear", size="sm", variant="stop")
-                upload = gr.Image(type="filepath", image_mode=None, sources=["upload", "clipboard"],
-                                  label=i18n("upload.label"), height=180, elem_id="upload")
+                    undo = gr.Button(i18n("undo"), elem_id="undo", size="sm", min_width=80)
+                    clear_button = gr.Button(i18n("clear"), elem_id="clear", size="sm", variant="stop", min_width=80)
             with gr.Column(scale=2):
                 gr.Markdown("### " + i18n("prediction.label"))
-                prediction = gr.Label(num_top_classes=3, show_label=False, elem_id="prediction")
+                prediction = gr.Label(show_label=False, elem_id="prediction")  # all 10 sent, 3 shown (see CSS)
                 all_ten = gr.Checkbox(False, label=i18n("prediction.all"), elem_id="all-ten")
                 panel("input28", pictures[0])
-        outputs = [prediction] + pictures + [status]
-        gr.Examples(example_files(Path(tempfile.mkdtemp(prefix="mnist_examples_"))), inputs=upload,
-                    outputs=[pad] + outputs, fn=partial(show_file, model), run_on_click=True, cache_examples=False,
-                    label=i18n("examples.label"), elem_id="examples", examples_per_page=10, api_visibility="private")
+        outputs = [prediction] + pictures + closer + [status, shown]
+        with gr.Row(equal_height=False):
+            upload = gr.Image(type="filepath", image_mode=None, sources=["upload", "clipboard"], render=False,
+                              label=i18n("upload.label"), height=180, elem_id="upload")
+            with gr.Column(scale=3):
+                paths = example_files(Path(tempfile.mkdtemp(prefix="mnist_examples_")))
+                gr.Examples([[path, None] for path in paths], inputs=[upload, chosen],  # the filter chosen stays
+                            outputs=[pad] + outputs, fn=partial(show_file, model), run_on_click=True,
+                            cache_examples=False, label=i18n("examples.label"), elem_id="examples",
+                            examples_per_page=10, api_visibility="private")
+            with gr.Column(scale=1, min_width=240):
+                upload.render()
         for first in range(1, len(PANELS), 2):  # the stages two by two, each pair a row that stacks on a phone
             with gr.Row(equal_height=False):
                 for key, shown in zip(PANELS[first:first + 2], pictures[first:first + 2]):
                     with gr.Column(min_width=300):
                         panel(key, shown)
+
+        gr.Markdown("## " + i18n("closer.title"))
+        gr.Markdown(i18n("closer.intro"))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=300):
+                gr.Markdown("### " + i18n("kernel-detail.title"))
+                gr.Markdown(i18n("kernel-detail.hint"))
+                closer[0].render()
+            with gr.Column(scale=2, min_width=300):
+                gr.Markdown("### " + i18n("saliency.title"))
+                closer[1].render()
+        with gr.Row(equal_height=False):
+            with gr.Column(min_width=300):
+                gr.Markdown("### " + i18n("softmax-steps.title"))
+                closer[2].render()
+            if mistakes:
+                with gr.Column(min_width=300):
+                    gr.Markdown("### " + i18n("mistakes.title"))
+                    gr.HTML(bilingual(mistakes_intro, len(mistakes), len(labels)))
+                    gallery = gr.Gallery(mistakes_gallery(mistakes, images), format="png", columns=6, height=440,
+                                         allow_preview=False, interactive=False, show_label=False,
+                                         elem_id="mistakes")
         with gr.Accordion(i18n("explain.title"), open=False):
             for key in ("explain.padding", "explain.stride", "explain.dim1"):
                 gr.Markdown(i18n(key))
@@ -137,13 +221,30 @@ def build(model: Net) -> gr.Blocks:
         api_label = gr.Label(label="confidences", visible=False)
 
         # always_last: a stroke ended while the last one is read waits, then only the newest drawing is read
-        pad.drawn(partial(show, model), pad, outputs, trigger_mode="always_last", show_progress="hidden",
+        pad.drawn(partial(show, model), [pad, chosen], outputs, trigger_mode="always_last", show_progress="hidden",
                   api_visibility="private", **CNN)
-        upload.upload(partial(show_file, model), upload, [pad] + outputs, api_visibility="private", **CNN)
+        upload.upload(partial(show_file, model), [upload, chosen], [pad] + outputs, api_visibility="private", **CNN)
+
+        # defs, not partials, for the select events: Gradio finds gr.SelectData by a handler's own type hints
+        def on_map(panel: str) -> Callable:
+            def pick(x: torch.Tensor | None, evt: gr.SelectData) -> list:
+                return pick_map(model, panel, x, evt)
+            return pick
+
+        def on_mistake(chosen_now: tuple[str, int] | None, evt: gr.SelectData) -> list:
+            return show_mistake(model, images, mistakes, chosen_now, evt)
+
+        for key, shown_map in zip(PANELS, pictures):
+            if key in MAPS:
+                shown_map.select(on_map(key), shown, [closer[0], chosen], show_progress="hidden",
+                                 api_visibility="private", **CNN)
+        if mistakes:
+            gallery.select(on_mistake, chosen, [pad, upload] + outputs, show_progress="hidden",
+                           api_visibility="private", **CNN)
         upload.clear(blank_outputs, None, outputs, api_visibility="private", queue=False)
         undo.click(None, js=UNDO_JS)
         clear_button.click(clear, None, [pad, upload] + outputs, js=CLEAR_JS, api_visibility="private", queue=False)
-        all_ten.change(show_all, all_ten, prediction, api_visibility="private", queue=False)
+        all_ten.change(None, all_ten, js=ALL_TEN_JS)
         gr.on([], partial(predict, model), api_file, api_label, api_name="predict", trigger_mode="multiple",
               api_description="An image file of one digit -> the 10 class confidences (gr.Label format).", **CNN)
     return demo
@@ -159,12 +260,16 @@ def main() -> None:
     except WeightsError as e:
         sys.exit(str(e))
     torch.set_num_threads(1)  # one small image at a time: more threads only add overhead
-    demo = build(model)
+    demo = build(model, args.weights)
     # GRADIO_SERVER_NAME and GRADIO_SERVER_PORT are read by launch() itself
-    demo.launch(share=args.share, prevent_thread_lock=True, **LAUNCH)
+    said = io.StringIO()
+    with contextlib.redirect_stdout(said):  # held back: a failed share link makes Gradio print a page of advice
+        demo.launch(share=args.share, prevent_thread_lock=True, **LAUNCH)
     if args.share and not demo.share_url:
-        print(f"No public link: this machine cannot reach Gradio's share server; the app is still served at "
-              f"{demo.local_url}")
+        print(f"No public link: Gradio's share server cannot be reached from this machine (is it offline?); "
+              f"the app is served locally at {demo.local_url}")
+    else:
+        print(said.getvalue(), end="")
     demo.block_thread()
 
 

@@ -7,6 +7,7 @@ each, so that the last pen-up is the only one); they are used only for measuring
 import argparse
 import asyncio
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -62,6 +63,13 @@ def percentile(values: list, q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
 
 
+def free_port() -> int:
+    """A TCP port that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 120) -> None:
     start = time.time()
     while time.time() - start < timeout:
@@ -91,7 +99,7 @@ def browser_latencies(url: str, drawings: list[dict]) -> tuple[list[float], int]
             page.wait_for_selector("#act-output img", state="detached")
             pts = [(box["x"] + (0.15 + 0.7 * x) * box["width"], box["y"] + (0.15 + 0.7 * y) * box["height"])
                    for x, y in sample["strokes"][0]]
-            page.evaluate(f"window.shown = ({WAIT_SHOWN})({list(app.PANELS)!r})")
+            page.evaluate(f"(ids) => {{ window.shown = ({WAIT_SHOWN})(ids); }}", list(app.PANELS))
             page.mouse.move(*pts[0])
             page.mouse.down()
             for pt in pts[1:]:
@@ -125,13 +133,14 @@ def server_work(drawings: list[dict], repeats: int = 3) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--drawings", type=int, default=30)
-    parser.add_argument("--port", type=int, default=7877)
+    parser.add_argument("--port", type=int, default=0, help="port for the app (0: any free one)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     drawings = single_stroke_drawings(args.drawings)
 
-    url = f"http://127.0.0.1:{args.port}/"
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(args.port)}
+    port = args.port or free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}
     server = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=subprocess.DEVNULL)
     try:
         wait_until_up(url, server)

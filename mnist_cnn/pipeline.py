@@ -1,8 +1,14 @@
-"""One reading of a digit: prepare the image, run the CNN once, keep every stage's tensor. The app, API and tests use it."""
+"""One reading of a digit: prepare the image, run the CNN once, keep every stage's tensor.
+
+The app, its API and the tests all read digits through here: drawings and files through `prepare`, MNIST digits
+(already 28×28 and centred) as they are; after preparation both take the same path.
+"""
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
+from .data import normalise
 from .model import Net
 from .preprocess import Prepared, prepare
 
@@ -17,11 +23,29 @@ class Reading:
 
 
 @torch.no_grad()
-def read_digit(model: Net, source) -> Reading:
-    """Prepare source (drawing, file, array...) and run it through model; InputError if it cannot be read."""
-    prepared = prepare(source)
+def read_prepared(model: Net, prepared: Prepared) -> Reading:
+    """Run a prepared input through model once, keeping every stage's tensor."""
     log_probs, acts = model(prepared.tensor, return_activations=True)
     return Reading(prepared, log_probs[0], log_probs[0].exp(), {k: v[0] for k, v in acts.items()})
+
+
+def read_digit(model: Net, source) -> Reading:
+    """Prepare source (drawing, file, array...) and run it through model; InputError if it cannot be read."""
+    return read_prepared(model, prepare(source))
+
+
+def mnist_prepared(image: torch.Tensor) -> Prepared:
+    """An MNIST digit (uint8 28×28) as a Prepared whose steps are trivial: MNIST already scaled it into 20×20 and
+    centred it by mass, so it goes to the network as the evaluation feeds it (re-preparing it can change the guess)."""
+    a = image.numpy()
+    ys, xs = np.nonzero(a)
+    x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+    return Prepared(normalise(image[None]), a, (x0, y0, x1, y1), a[y0:y1, x0:x1], a)
+
+
+def read_mnist(model: Net, image: torch.Tensor) -> Reading:
+    """Run an MNIST digit (uint8 28×28) through model exactly as the evaluation does."""
+    return read_prepared(model, mnist_prepared(image))
 
 
 def confidences(reading: Reading) -> dict[str, float]:

@@ -145,6 +145,16 @@ EN = {
         "%(n)s of the %(total)s MNIST test digits that this network misreads. Under each: the true digit → what "
         "the network read, and how sure it was. Click one to look inside the network as it reads it."
     ),
+    "closer.title": "Look closer",
+    "closer.intro": "Everything in this part also follows your latest stroke.",
+    "kernel-detail.title": "One filter at work",
+    "kernel-detail.hint": (
+        "Click any map of conv1 or conv2 above to open its filter here. Until you do, this is the conv1 filter "
+        "whose map is strongest."
+    ),
+    "saliency.title": "The pixels that mattered",
+    "softmax-steps.title": "Softmax, worked out",
+    "mistakes.title": "Where the network fails",
 }
 
 ES = {
@@ -293,4 +303,14 @@ ES = {
         "%(n)s de los %(total)s dígitos de prueba de MNIST que esta red lee mal. Debajo de cada uno: el dígito "
         "real → lo que leyó la red, y con qué seguridad. Pulsa uno para ver por dentro cómo lo lee la red."
     ),
+    "closer.title": "Más de cerca",
+    "closer.intro": "Todo lo de esta parte también sigue tu último trazo.",
+    "kernel-detail.title": "Un filtro en acción",
+    "kernel-detail.hint": (
+        "Pulsa cualquier mapa de conv1 o conv2 (más arriba) para abrir aquí su filtro. Mientras tanto se muestra "
+        "el filtro de conv1 cuyo mapa es el más fuerte."
+    ),
+    "saliency.title": "Los píxeles que contaron",
+    "softmax-steps.title": "Softmax, paso a paso",
+    "mistakes.title": "Dónde se equivoca la red",
 }

@@ -1,5 +1,6 @@
 """Train the seed CNN on MNIST with drawing-like augmentation and write weights/mnist_cnn.safetensors (+ .json)."""
 import argparse
+import contextlib
 import time
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from .augment import augment
 from .data import MEAN, STD, load_mnist
 from .evaluate import evaluate
 from .model import Net, count_parameters
+from .preprocess import InputError, prepare
 
 
 def train_step(model: Net, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
@@ -26,14 +28,28 @@ def train_step(model: Net, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch
     return loss.item()
 
 
-def batches(images: torch.Tensor, labels: torch.Tensor, batch_size: int, g: torch.Generator, augmented: bool):
-    """Shuffled (x, y) batches, x normalised (B, 1, 28, 28), augmented if asked."""
+def as_drawn(images: torch.Tensor) -> torch.Tensor:
+    """Each uint8 digit (N, 28, 28) passed through the app's preprocessing, so that training also sees its output."""
+    out = images.clone()
+    for i, image in enumerate(tqdm(images.numpy(), desc="preparing digits as the app does", leave=False)):
+        with contextlib.suppress(InputError):  # a digit too faint to find stays as it is
+            out[i] = torch.from_numpy(prepare(image).centred28)
+    return out
+
+
+def batches(images: torch.Tensor, labels: torch.Tensor, batch_size: int, g: torch.Generator, augmented: bool,
+            elastic: float = 34.0, drawn: torch.Tensor | None = None, drawn_fraction: float = 0.0):
+    """Shuffled (x, y) batches, x normalised (B, 1, 28, 28), augmented if asked; a drawn_fraction of them taken
+    from drawn (the same digits as the app would prepare them)."""
     order = torch.randperm(len(images), generator=g)
     for i in range(0, len(order), batch_size):
         idx = order[i:i + batch_size]
-        x = images[idx].unsqueeze(1).float() / 255.0
+        x = images[idx]
+        if drawn is not None:
+            x = torch.where(torch.rand(len(idx), 1, 1, generator=g) < drawn_fraction, drawn[idx], x)
+        x = x.unsqueeze(1).float() / 255.0
         if augmented:
-            x = augment(x, g)
+            x = augment(x, g, alpha=elastic)
         yield (x - MEAN) / STD, labels[idx]
 
 
@@ -47,6 +63,10 @@ def main() -> None:
     parser.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW weight decay")
     parser.add_argument("--label-smoothing", type=float, default=0.05, help="cross-entropy label smoothing")
     parser.add_argument("--no-augment", action="store_true", help="train on the plain MNIST digits")
+    parser.add_argument("--drawn-fraction", type=float, default=0.5,
+                        help="share of training digits first passed through the app's preprocessing")
+    parser.add_argument("--elastic", type=float, default=34.0,
+                        help="strength in px of the elastic distortion (Simard et al. 2003); 0 turns it off")
     parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights, shuffling, augmentation")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     parser.add_argument("--limit", type=int, default=0, help="train on the first N digits only (0: all)")
@@ -61,6 +81,8 @@ def main() -> None:
     if args.limit:
         train_x, train_y = train_x[:args.limit], train_y[:args.limit]
 
+    drawn = as_drawn(train_x) if args.drawn_fraction > 0 else None
+
     model = Net()
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps = args.epochs * ((len(train_x) + args.batch_size - 1) // args.batch_size)
@@ -69,7 +91,8 @@ def main() -> None:
 
     start, history = time.time(), []
     for epoch in range(1, args.epochs + 1):
-        bar = tqdm(batches(train_x, train_y, args.batch_size, g, not args.no_augment),
+        bar = tqdm(batches(train_x, train_y, args.batch_size, g, not args.no_augment, args.elastic,
+                           drawn, args.drawn_fraction),
                    total=(len(train_x) + args.batch_size - 1) // args.batch_size, desc=f"epoch {epoch}")
         t0 = time.time()
         for i, (x, y) in enumerate(bar, 1):

@@ -3,9 +3,12 @@
 - the drawing pad: a 280×280 canvas that draws at once with mouse, pen or finger (a stock gr.Sketchpad waits for
   its Brush tool to be picked) and sends the drawing as a PNG data URL on each pen-up;
 - a picture panel: one PNG sent inline as a data URL, which spares the server a file and the browser a request;
+  a clickable one tells the server which pixel was clicked;
+- a close-up: a picture and tables made per drawing, as one piece of HTML;
 - the EN/ES language switch.
 """
 import base64
+import html
 import io
 
 import gradio as gr
@@ -120,19 +123,44 @@ CLEAR_JS = "() => { document.querySelector('#draw canvas')?.dispatchEvent(new Ev
 
 
 def drawing_pad() -> gr.HTML:
-    """The pad (elem_id "draw"): its value is the drawing as a PNG data URL, or "" when nothing is drawn;
-    its "drawn" event fires on every pen-up and Undo."""
+    """The pad (elem_id "draw"); value: the drawing as a PNG data URL or ""; event "drawn": each pen-up and Undo."""
     return gr.HTML(value="", html_template=HTML, css_template=CSS, js_on_load=JS, elem_id="draw")
 
 
 PICTURE_HTML = '${value ? `<img src="${value}" alt="${alt}">` : ""}'
 PICTURE_CSS = "img { display: block; max-width: 100%; height: auto; margin: 0 auto; image-rendering: pixelated; }"
+# A click on a clickable picture sends the pixel under the pointer, in the picture's own pixels however the page
+# scales it, as a "select" event whose index is [x, y].
+CLICK_CSS = PICTURE_CSS + " img { cursor: pointer; }"
+CLICK_JS = """
+element.addEventListener('click', (e) => {
+    const img = e.target.closest('img');
+    if (!img || !img.naturalWidth) return;
+    const r = img.getBoundingClientRect();
+    const x = Math.floor((e.clientX - r.left) * img.naturalWidth / r.width);
+    const y = Math.floor((e.clientY - r.top) * img.naturalHeight / r.height);
+    trigger('select', {index: [x, y], value: null});
+});
+"""
 
 
-def picture(elem_id: str, alt: str, render: bool = True) -> gr.HTML:
-    """A panel that shows one picture, given as a data URL (see data_url); None or "" shows nothing."""
-    return gr.HTML(value="", html_template=PICTURE_HTML, css_template=PICTURE_CSS, js_on_load=None,
-                   elem_id=elem_id, elem_classes="picture", alt=alt, render=render)
+def picture(elem_id: str, alt: str, render: bool = True, clickable: bool = False) -> gr.HTML:
+    """A panel that shows one picture, given as a data URL (see data_url); None or "" shows nothing.
+
+    A clickable picture fires "select" with the clicked pixel (x, y) as gr.SelectData.index."""
+    return gr.HTML(value="", html_template=PICTURE_HTML, css_template=CLICK_CSS if clickable else PICTURE_CSS,
+                   js_on_load=CLICK_JS if clickable else None, elem_id=elem_id, elem_classes="picture",
+                   alt=html.escape(alt), render=render)
+
+
+def figure(image: Image.Image, alt: str, below: str) -> str:
+    """HTML for a gr.HTML value: a picture (inline, as a data URL) with some HTML below it."""
+    return f'<img src="{data_url(image)}" alt="{html.escape(alt)}">{below}'
+
+
+def close_up(elem_id: str, render: bool = True) -> gr.HTML:
+    """An output that shows HTML made per drawing (see figure); None or "" shows nothing."""
+    return gr.HTML(value="", css_template=PICTURE_CSS, elem_id=elem_id, elem_classes="close-up", render=render)
 
 
 def data_url(image: Image.Image) -> str:

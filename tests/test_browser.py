@@ -33,12 +33,13 @@ def open_page(browser, url: str, locale: str = "en-US"):
 def draw(page, strokes) -> None:
     """Draw strokes given in the unit square with the mouse, on the middle 70% of the canvas, as a person would."""
     box = page.locator("#draw canvas").bounding_box()
-    at = lambda x, y: (box["x"] + (0.15 + 0.7 * x) * box["width"], box["y"] + (0.15 + 0.7 * y) * box["height"])  # noqa: E731
     for stroke in strokes:
-        page.mouse.move(*at(*stroke[0]))
+        at = [(box["x"] + (0.15 + 0.7 * x) * box["width"], box["y"] + (0.15 + 0.7 * y) * box["height"])
+              for x, y in stroke]
+        page.mouse.move(*at[0])
         page.mouse.down()
-        for point in stroke[1:]:
-            page.mouse.move(*at(*point), steps=4)
+        for point in at[1:]:
+            page.mouse.move(*point, steps=4)
         page.mouse.up()
 
 
@@ -64,6 +65,12 @@ def test_draw_read_every_panel_clear_and_draw_again(browser, app_url, digit_stro
     for key in app.PANELS:
         expect(page.locator(f"#{key} img")).to_have_attribute("src", re.compile(r"^data:image/png;base64,.+"))
     assert canvas_ink(page) > 1000
+    rows = page.locator("#prediction .confidence-set")
+    expect(rows.filter(visible=True)).to_have_count(3)  # the top 3, and all 10 on demand
+    page.click("#all-ten input")
+    expect(rows.filter(visible=True)).to_have_count(10)
+    page.click("#all-ten input")
+    expect(rows.filter(visible=True)).to_have_count(3)
 
     page.click("#clear")
     expect(predicted(page)).to_have_count(0)

@@ -70,8 +70,7 @@ def test_cli_trains_and_writes_loadable_weights(tmp_path):
                           "--batch-size", "64", "--threads", "1", "--out", str(out)],
                          cwd=REPO, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
-    assert "421,642 parameters, 512 training digits" in run.stdout
-    assert "epoch 1: test accuracy" in run.stdout
+    assert "421,642 parameters" in run.stdout and "test accuracy" in run.stdout
     meta = json.loads(out.with_suffix(".json").read_text())
     assert meta["sha256"] == sha256(out)
     assert meta["epochs"] == 1 and len(meta["accuracy_per_epoch"]) == 1

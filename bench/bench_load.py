@@ -1,0 +1,181 @@
+"""A classroom at once: concurrent gradio_client clients each send pen-drawn digits to /predict, against
+`python app.py` and against bench/floor_app.py (the cheapest app with the same contract), in one run.
+
+Prints throughput, p50/p99 latency, errors and the server's memory growth for both, the throughput ratio, and
+whether every answer equals what that drawing gets alone (computed in this process first).
+Run from the repository root: `python -m bench.bench_load`. The drawings are real pen-drawn UNIPEN digits, used
+only for measuring. Everything stays on the loopback interface.
+"""
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import torch
+from gradio_client import Client, handle_file
+
+from mnist_cnn.checkpoint import load_model
+from mnist_cnn.pipeline import confidences, read_digit
+from mnist_cnn.strokes import load_samples, random_drawing
+
+REPO = Path(__file__).resolve().parent.parent
+UNIPEN = REPO.parent / "shared" / "data" / "unipen-digits-dev.json"
+APPS = {"floor": ["bench/floor_app.py"], "app": ["app.py"]}
+TOLERANCE = 1e-6  # an answer equals the one alone if every confidence is within this
+
+
+def drawings(n: int, folder: Path, seed: int) -> list[str]:
+    """n PNG files of UNIPEN digits drawn as a person might on the app's canvas (brush, size and place vary)."""
+    rng = random.Random(seed)
+    samples = load_samples(UNIPEN)
+    paths = []
+    for i in range(n):
+        path = folder / f"drawing_{i}.png"
+        random_drawing(rng.choice(samples)["strokes"], rng).save(path)
+        paths.append(str(path))
+    return paths
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB, from /proc (VmRSS is in kB)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def free_port() -> int:
+    """A TCP port that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(name: str) -> tuple[subprocess.Popen, str]:
+    """Launch one app as a subprocess on a free loopback port; (process, url) once it serves its page."""
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    server = subprocess.Popen([sys.executable, *APPS[name]], cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"{name} stopped before it served a page")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return server, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    server.terminate()
+    sys.exit(f"{name} did not answer at {url} within 120 s")
+
+
+def answer(result: dict) -> dict[str, float]:
+    """gr.Label's answer as the client gets it -> {digit: confidence}."""
+    return {c["label"]: c["confidence"] for c in result["confidences"]}
+
+
+def load(url: str, work: list[list[str]], timeout: float) -> dict:
+    """One client per list in work, all at once, each sending its files one after another to /predict."""
+    with ThreadPoolExecutor(len(work)) as pool:
+        clients = list(pool.map(lambda _: Client(url, verbose=False), work))
+    go = threading.Barrier(len(work) + 1)
+
+    def run(client: Client, paths: list[str]) -> list[tuple]:
+        go.wait()
+        out = []
+        for path in paths:
+            t = time.perf_counter()
+            try:
+                got = answer(client.submit(handle_file(path), api_name="/predict").result(timeout=timeout))
+            except Exception as e:  # counted and shown: the benchmark's job is to report errors, not to stop
+                got = e
+            out.append((path, time.perf_counter() - t, got))
+        return out
+
+    with ThreadPoolExecutor(len(work)) as pool:
+        futures = [pool.submit(run, c, paths) for c, paths in zip(clients, work)]
+        go.wait()
+        t0 = time.perf_counter()
+        done = [r for f in futures for r in f.result()]
+        wall = time.perf_counter() - t0
+    for c in clients:
+        c.close()
+    return {"wall": wall, "results": done}
+
+
+def summary(name: str, runs: list[dict], rss: tuple, expected: dict | None) -> dict:
+    """Print one app's figures; return its throughput."""
+    results = [r for run in runs for r in run["results"]]
+    wall = sum(run["wall"] for run in runs)
+    ms = sorted(1000 * t for _, t, _ in results)
+    errors = [got for _, _, got in results if isinstance(got, Exception)]
+    q = statistics.quantiles(ms, n=100, method="inclusive")
+    rate = len(results) / wall
+    print(f"{name:>5}: {rate:6.1f} req/s  p50 {q[49]:6.0f} ms  p99 {q[98]:6.0f} ms  errors {len(errors)}  "
+          f"RSS {rss[0]:.0f} -> {rss[1]:.0f} MB (growth {rss[1] - rss[0]:+.1f} MB)")
+    for e in errors[:3]:
+        print(f"       error: {type(e).__name__}: {e}")
+    if expected is not None:
+        wrong = [p for p, _, got in results if not isinstance(got, Exception)
+                 and (got.keys() != expected[p].keys()
+                      or max(abs(got[k] - expected[p][k]) for k in got) > TOLERANCE)]
+        print(f"       answers equal to the drawing's answer alone: {len(results) - len(errors) - len(wrong)}"
+              f"/{len(results)}")
+    return {"rate": rate, "errors": len(errors), "growth": rss[1] - rss[0],
+            "wrong": len(wrong) if expected is not None else 0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--drawings", type=int, default=20, help="drawings each client sends")
+    parser.add_argument("--rounds", type=int, default=2, help="load rounds per app, alternating floor and app")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds one request may take")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+
+    with tempfile.TemporaryDirectory(prefix="bench_load_") as tmp:
+        paths = drawings(args.clients * args.drawings, Path(tmp), args.seed)
+        model = load_model()
+        expected = {p: confidences(read_digit(model, p)) for p in paths}
+        work = [paths[i::args.clients] for i in range(args.clients)]
+        servers = {name: start(name) for name in APPS}
+        try:
+            runs, rss = {name: [] for name in APPS}, {}
+            for name, (server, url) in servers.items():  # warm-up: every client's first request, at once
+                load(url, [[p] for p in paths[:args.clients]], args.timeout)
+                rss[name] = rss_mb(server.pid)
+            for _ in range(args.rounds):
+                for name, (server, url) in servers.items():
+                    runs[name].append(load(url, work, args.timeout))
+            after = {name: rss_mb(server.pid) for name, (server, _) in servers.items()}
+        finally:
+            for server, _ in servers.values():
+                server.terminate()
+                server.wait(timeout=30)
+
+    print(f"{args.clients} clients × {args.drawings} drawings, {args.rounds} rounds per app, "
+          f"torch threads in this process: {torch.get_num_threads()}")
+    floor = summary("floor", runs["floor"], (rss["floor"], after["floor"]), None)
+    real = summary("app", runs["app"], (rss["app"], after["app"]), expected)
+    ratio = real["rate"] / floor["rate"]
+    print(f"throughput ratio app / floor: {ratio:.2f} (goal >= 0.8)")
+    ok = real["errors"] == 0 and real["wrong"] == 0 and real["growth"] < 50 and ratio >= 0.8
+    print("all requirements met" if ok else "some requirement NOT met")
+
+
+if __name__ == "__main__":
+    main()

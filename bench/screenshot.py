@@ -1,0 +1,56 @@
+"""Save a screenshot of the app with a drawn digit to docs/screenshot.png, for the README.
+
+Run from the repository root: `python -m bench.screenshot` (starts `python app.py`, draws a 2 in headless Chromium).
+"""
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+from bench.bench_app import ARGS, CHROMIUM, REPO, free_port, wait_until_up
+
+# A "2" in the unit square (x right, y down): the arc, the diagonal, the base.
+TWO = [(0.2, 0.3), (0.28, 0.14), (0.42, 0.05), (0.6, 0.05), (0.75, 0.14), (0.8, 0.3), (0.74, 0.46), (0.55, 0.63),
+       (0.32, 0.8), (0.15, 0.95), (0.5, 0.95), (0.88, 0.95)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshot.png")
+    parser.add_argument("--lang", choices=["en-US", "es-ES"], default="en-US", help="the browser's language")
+    parser.add_argument("--port", type=int, default=0, help="port for the app (0: any free one)")
+    args = parser.parse_args()
+    port = args.port or free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}
+    server = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+    try:
+        wait_until_up(url, server)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(locale=args.lang, viewport={"width": 1280, "height": 900})
+            page.goto(url)
+            box = page.locator("#draw canvas").bounding_box()
+            at = [(box["x"] + (0.15 + 0.7 * x) * box["width"], box["y"] + (0.15 + 0.7 * y) * box["height"])
+                  for x, y in TWO]
+            page.mouse.move(*at[0])
+            page.mouse.down()
+            for point in at[1:]:
+                page.mouse.move(*point, steps=6)
+            page.mouse.up()
+            expect(page.locator("#act-output img")).to_have_count(1, timeout=15_000)
+            page.wait_for_timeout(500)  # let the last pictures paint
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(args.out), full_page=True)
+            print(f"read as {page.inner_text('#prediction .output-class').strip()}; wrote {args.out}")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
