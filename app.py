@@ -41,11 +41,16 @@ i18n = gr.I18n(en=text.EN, es=text.ES)
 CSS = """
 #examples img, #mistakes img { image-rendering: pixelated; }
 #softmax-steps { overflow-x: auto; }
+#saliency img { width: 224px; }  /* sent at 28×28: the page scales it up, without blur */
+#mistakes .grid-container { grid-template-columns: repeat(auto-fill, minmax(104px, 1fr)); }  /* as many as fit */
 body:not(.all-ten) #prediction .confidence-set:nth-of-type(n+4) { display: none; }
 """
 ALL_TEN_JS = "(on) => { document.body.classList.toggle('all-ten', on); }"  # the checkbox shows or hides 4 to 10
+# after a click on a map: its filter opens far below the maps, so the page goes there
+TO_DETAIL_JS = "() => { document.querySelector('#kernel-detail')?.scrollIntoView(); }"
 
-LAUNCH = {"i18n": i18n, "css": CSS + DETAIL_CSS}  # what launch() needs besides the address; the tests launch with it too
+# what launch() needs besides the address; the tests launch with it too
+LAUNCH = {"i18n": i18n, "css": CSS + DETAIL_CSS}  # DETAIL_CSS shows the close-ups in the page's language
 
 
 def blank_outputs(status: str | I18nData = "") -> list:
@@ -53,10 +58,13 @@ def blank_outputs(status: str | I18nData = "") -> list:
     return [None] * (len(OUTPUTS) - 1) + [status, None]
 
 
-def kernel_view(model: Net, x: torch.Tensor, chosen: tuple[str, int]) -> str:
-    """The chosen filter (layer, channel) worked out on input x (1, 1, 28, 28): where it looked, and the numbers."""
-    detail = kernel_detail(model, x, *chosen)
-    return figure(kernel_picture(detail), f"{chosen[0]} #{chosen[1]}", bilingual(kernel_html, detail))
+def kernel_view(model: Net, x: torch.Tensor, chosen: tuple[str, int], acts: dict | None = None) -> str:
+    """The chosen filter (layer, channel) worked out on input x (1, 1, 28, 28): where it looked, and the numbers.
+
+    acts: x's activations, without the batch dimension, if they are at hand (else the forward pass runs again)."""
+    acts = None if acts is None else {k: v[None] for k, v in acts.items()}
+    detail = kernel_detail(model, x, *chosen, acts)
+    return figure(kernel_picture(detail, side=180), f"{chosen[0]} #{chosen[1]}", bilingual(kernel_html, detail))
 
 
 def outputs_of(model: Net, reading: Reading, chosen: tuple[str, int] | None) -> list:
@@ -66,11 +74,10 @@ def outputs_of(model: Net, reading: Reading, chosen: tuple[str, int] | None) -> 
     if chosen is None:  # before any click on a map: the conv1 filter whose map is strongest
         chosen = ("conv1", int(reading.activations["conv1_relu"].amax((1, 2)).argmax()))
     why = saliency(model, x)  # for the predicted class
-    return ([confidences(reading)] + [data_url(pictures[k]) for k in PANELS]
-            + [kernel_view(model, x, chosen), figure(saliency_picture(x, why), "saliency",
-                                                     bilingual(saliency_caption, why)),
-               bilingual(softmax_html, softmax_steps(reading.activations["logits"]))]
-            + ["", x])
+    close = [kernel_view(model, x, chosen, reading.activations),
+             figure(saliency_picture(x, why, scale=1), "saliency", bilingual(saliency_caption, why)),  # CSS scales
+             bilingual(softmax_html, softmax_steps(reading.activations["logits"]))]
+    return [confidences(reading)] + [data_url(pictures[k]) for k in PANELS] + close + ["", x]
 
 
 def show(model: Net, source, chosen: tuple[str, int] | None = None) -> list:
@@ -106,6 +113,8 @@ def pick_map(model: Net, panel: str, x: torch.Tensor | None, evt: gr.SelectData)
 def show_mistake(model: Net, images, mistakes: list[dict], chosen: tuple[str, int] | None,
                  evt: gr.SelectData) -> list:
     """A click on a misread test digit -> every output for it, read as the evaluation read it; no drawing, no upload."""
+    if not isinstance(evt.index, int) or not 0 <= evt.index < len(mistakes):  # not one of the gallery's pictures
+        return [gr.skip()] * (len(OUTPUTS) + 3)
     reading = read_mnist(model, images[mistakes[evt.index]["index"]])
     return ["", None] + outputs_of(model, reading, chosen)
 
@@ -160,7 +169,7 @@ def build(model: Net, weights: Path = WEIGHTS) -> gr.Blocks:
                     for key in PANELS]
         closer = [close_up(key, render=False) for key in CLOSE_UP]
         chosen = gr.State(None)  # (layer, channel) of the map last clicked, whose filter follows every drawing
-        shown = gr.State(None)  # the input (1, 1, 28, 28) now on the page, for clicks on its maps
+        current = gr.State(None)  # the input (1, 1, 28, 28) now on the page, for clicks on its maps
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
                 gr.Markdown("### " + i18n("draw.label"))
@@ -175,7 +184,7 @@ def build(model: Net, weights: Path = WEIGHTS) -> gr.Blocks:
                 prediction = gr.Label(show_label=False, elem_id="prediction")  # all 10 sent, 3 shown (see CSS)
                 all_ten = gr.Checkbox(False, label=i18n("prediction.all"), elem_id="all-ten")
                 panel("input28", pictures[0])
-        outputs = [prediction] + pictures + closer + [status, shown]
+        outputs = [prediction] + pictures + closer + [status, current]
         with gr.Row(equal_height=False):
             upload = gr.Image(type="filepath", image_mode=None, sources=["upload", "clipboard"], render=False,
                               label=i18n("upload.label"), height=180, elem_id="upload")
@@ -211,8 +220,8 @@ def build(model: Net, weights: Path = WEIGHTS) -> gr.Blocks:
                 with gr.Column(min_width=300):
                     gr.Markdown("### " + i18n("mistakes.title"))
                     gr.HTML(bilingual(mistakes_intro, len(mistakes), len(labels)))
-                    gallery = gr.Gallery(mistakes_gallery(mistakes, images), format="png", columns=6, height=440,
-                                         allow_preview=False, interactive=False, show_label=False,
+                    gallery = gr.Gallery(mistakes_gallery(mistakes, images), format="png", height=440,
+                                         allow_preview=False, interactive=False, show_label=False, buttons=[],
                                          elem_id="mistakes")
         with gr.Accordion(i18n("explain.title"), open=False):
             for key in ("explain.padding", "explain.stride", "explain.dim1"):
@@ -234,10 +243,10 @@ def build(model: Net, weights: Path = WEIGHTS) -> gr.Blocks:
         def on_mistake(chosen_now: tuple[str, int] | None, evt: gr.SelectData) -> list:
             return show_mistake(model, images, mistakes, chosen_now, evt)
 
-        for key, shown_map in zip(PANELS, pictures):
+        for key, maps in zip(PANELS, pictures):
             if key in MAPS:
-                shown_map.select(on_map(key), shown, [closer[0], chosen], show_progress="hidden",
-                                 api_visibility="private", **CNN)
+                maps.select(on_map(key), current, [closer[0], chosen], show_progress="hidden",
+                            api_visibility="private", **CNN).success(None, js=TO_DETAIL_JS)
         if mistakes:
             gallery.select(on_mistake, chosen, [pad, upload] + outputs, show_progress="hidden",
                            api_visibility="private", **CNN)

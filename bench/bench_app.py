@@ -1,5 +1,6 @@
-"""How quickly the app answers a drawing: pen-up to the new prediction and every panel on screen, in headless Chromium
-against `python app.py`, and the server's own work per drawing (preprocess, forward pass, every picture, encoding).
+"""How quickly the app answers a drawing: pen-up to the new prediction, every panel and the close-ups (filter worked
+out, saliency, softmax table) on screen, in headless Chromium against `python app.py`, and the server's own work per
+drawing (preprocess, forward pass, every picture and table, encoding), per click on a map and per misread digit.
 
 Run from the repository root: `python -m bench.bench_app`. The drawings are real pen-drawn UNIPEN digits (one stroke
 each, so that the last pen-up is the only one); they are used only for measuring.
@@ -19,10 +20,12 @@ import torch
 from playwright.sync_api import sync_playwright
 
 import app
+from gradio.events import SelectData
 from gradio.state_holder import SessionState
+from mnist_cnn import render
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.strokes import draw_strokes, load_samples
-from mnist_cnn.widgets import data_url
+from mnist_cnn.widgets import PAD_READY_JS, data_url
 
 REPO = Path(__file__).resolve().parent.parent
 UNIPEN = REPO.parent / "shared" / "data" / "unipen-digits-dev.json"
@@ -30,12 +33,15 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 
-# Resolves, in the page, when the prediction and every panel's picture are shown; ms since the pen went up.
+PICTURED = app.PANELS + ("kernel-detail", "saliency")  # outputs whose picture must be shown
+
+# Resolves, in the page, when the prediction, every picture and the softmax table are shown; ms since the pen went up.
 WAIT_SHOWN = """(ids) => new Promise((resolve) => {
-    const shown = () => document.querySelector('#prediction .output-class') && ids.every((id) => {
-        const img = document.querySelector('#' + id + ' img');
-        return img && img.complete && img.naturalWidth > 0;
-    });
+    const shown = () => document.querySelector('#prediction .output-class')
+        && document.querySelector('#softmax-steps table') && ids.every((id) => {
+            const img = document.querySelector('#' + id + ' img');
+            return img && img.complete && img.naturalWidth > 0;
+        });
     const check = () => {
         if (!shown()) return;
         observer.disconnect();
@@ -91,15 +97,16 @@ def browser_latencies(url: str, drawings: list[dict]) -> tuple[list[float], int]
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(url)
-        page.wait_for_selector("#draw canvas")
+        page.wait_for_function(PAD_READY_JS)
         page.evaluate("document.addEventListener('pointerup', () => { window.penUp = performance.now(); }, true)")
         box = page.locator("#draw canvas").bounding_box()
         for i, sample in enumerate(drawings[:1] + drawings):
             page.click("#clear")
             page.wait_for_selector("#act-output img", state="detached")
+            page.wait_for_selector("#softmax-steps table", state="detached")
             pts = [(box["x"] + (0.15 + 0.7 * x) * box["width"], box["y"] + (0.15 + 0.7 * y) * box["height"])
                    for x, y in sample["strokes"][0]]
-            page.evaluate(f"(ids) => {{ window.shown = ({WAIT_SHOWN})(ids); }}", list(app.PANELS))
+            page.evaluate(f"(ids) => {{ window.shown = ({WAIT_SHOWN})(ids); }}", list(PICTURED))
             page.mouse.move(*pts[0])
             page.mouse.down()
             for pt in pts[1:]:
@@ -113,18 +120,39 @@ def browser_latencies(url: str, drawings: list[dict]) -> tuple[list[float], int]
     return latencies, right
 
 
-def server_work(drawings: list[dict], repeats: int = 3) -> list[float]:
-    """ms of the server's whole handling of one drawing (Gradio's pre- and postprocessing included), in process."""
-    demo = app.build(load_model())
-    fn = next(f for f in demo.fns.values() if f.targets and f.targets[0][1] == "drawn")
-    urls = [data_url(draw_strokes(s["strokes"])) for s in drawings]
+def handler(demo, elem_id: str, event: str):
+    """The function the app runs when the element with this id fires event."""
+    return next(f for f in demo.fns.values() for block_id, name in f.targets
+                if name == event and getattr(demo.blocks.get(block_id), "elem_id", None) == elem_id)
 
-    async def run() -> list[float]:
-        state, times = SessionState(demo), []
-        for url in urls * repeats:
+
+def selected(index) -> SelectData:
+    """The event data of a click: a map's pixel [x, y] or a gallery's picture number."""
+    return SelectData(None, {"index": index, "value": None})
+
+
+def server_work(drawings: list[dict], repeats: int = 3) -> dict[str, list[float]]:
+    """ms of the server's whole handling (Gradio's pre- and postprocessing included), in process: of one drawing,
+    of a click on a conv2 map (its filter worked out on that drawing), and of a click on a misread test digit."""
+    demo = app.build(load_model())
+    drawn = handler(demo, "draw", "drawn")
+    on_map = handler(demo, "act-conv2", "select")
+    on_mistake = handler(demo, "mistakes", "select")
+    urls = [data_url(draw_strokes(s["strokes"])) for s in drawings]
+    ox, oy = render.GRIDS["act-conv2"].origin(5)  # inside the map of channel 5
+
+    async def run() -> dict[str, list[float]]:
+        state, times = SessionState(demo), {"drawing": [], "map click": [], "misread digit": []}
+        for i, url in enumerate(urls * repeats):
             t = time.perf_counter()
-            await demo.process_api(fn, [url], state)
-            times.append(1000 * (time.perf_counter() - t))
+            await demo.process_api(drawn, [url, None], state)
+            times["drawing"].append(1000 * (time.perf_counter() - t))
+            t = time.perf_counter()
+            await demo.process_api(on_map, [None], state, event_data=selected([ox + 9, oy + 9]))
+            times["map click"].append(1000 * (time.perf_counter() - t))
+            t = time.perf_counter()
+            await demo.process_api(on_mistake, [None], state, event_data=selected(i % 10))
+            times["misread digit"].append(1000 * (time.perf_counter() - t))
         return times
 
     return asyncio.run(run())
@@ -151,10 +179,12 @@ def main() -> None:
     work = server_work(drawings)
 
     print(f"{len(latencies)} one-stroke UNIPEN drawings in headless Chromium, read right: {right}/{len(latencies)}")
-    print(f"pen-up to prediction and all panels shown: p50 {statistics.median(latencies):.0f} ms, "
+    print(f"pen-up to prediction, all panels and close-ups shown: p50 {statistics.median(latencies):.0f} ms, "
           f"p90 {percentile(latencies, 90):.0f} ms (goal: p50 <= 150 ms)")
-    print(f"server work per drawing (preprocess, forward, pictures, encoding): p50 {statistics.median(work):.1f} ms, "
-          f"p90 {percentile(work, 90):.1f} ms (goal: p50 <= 15 ms)")
+    for name, ms in work.items():
+        goal = " (goal: p50 <= 15 ms)" if name == "drawing" else ""
+        print(f"server work per {name} (everything it shows, encoded): p50 {statistics.median(ms):.1f} ms, "
+              f"p90 {percentile(ms, 90):.1f} ms{goal}")
 
 
 if __name__ == "__main__":

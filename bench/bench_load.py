@@ -29,7 +29,7 @@ from mnist_cnn.strokes import load_samples, random_drawing
 
 REPO = Path(__file__).resolve().parent.parent
 UNIPEN = REPO.parent / "shared" / "data" / "unipen-digits-dev.json"
-APPS = {"floor": ["bench/floor_app.py"], "app": ["app.py"]}
+APPS = {"floor": ["bench/floor_app.py"], "app": ["app.py"], "cnnfloor": ["/tmp/exp/cnn_floor.py"]}
 TOLERANCE = 1e-6  # an answer equals the one alone if every confidence is within this
 
 
@@ -51,6 +51,12 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far, from /proc (fields 14 and 15 of stat, in ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -86,10 +92,11 @@ def answer(result: dict) -> dict[str, float]:
     return {c["label"]: c["confidence"] for c in result["confidences"]}
 
 
-def load(url: str, work: list[list[str]], timeout: float) -> dict:
-    """One client per list in work, all at once, each sending its files one after another to /predict."""
+def load(url: str, pid: int, work: list[list[str]], timeout: float) -> dict:
+    """One client per list in work, all at once, each sending its files one after another to /predict; the wall
+    time, the server's (process pid) CPU time, and (path, seconds, answer or exception) of each request."""
     with ThreadPoolExecutor(len(work)) as pool:
-        clients = list(pool.map(lambda _: Client(url, verbose=False), work))
+        clients = list(pool.map(lambda _: Client(url, verbose=False, ssl_verify=False), work))
     go = threading.Barrier(len(work) + 1)
 
     def run(client: Client, paths: list[str]) -> list[tuple]:
@@ -107,12 +114,12 @@ def load(url: str, work: list[list[str]], timeout: float) -> dict:
     with ThreadPoolExecutor(len(work)) as pool:
         futures = [pool.submit(run, c, paths) for c, paths in zip(clients, work)]
         go.wait()
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), cpu_seconds(pid)
         done = [r for f in futures for r in f.result()]
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, cpu_seconds(pid) - cpu0
     for c in clients:
         c.close()
-    return {"wall": wall, "results": done}
+    return {"wall": wall, "cpu": cpu, "results": done}
 
 
 def summary(name: str, runs: list[dict], rss: tuple, expected: dict | None) -> dict:
@@ -156,11 +163,11 @@ def main() -> None:
         try:
             runs, rss = {name: [] for name in APPS}, {}
             for name, (server, url) in servers.items():  # warm-up: every client's first request, at once
-                load(url, [[p] for p in paths[:args.clients]], args.timeout)
+                load(url, server.pid, [[p] for p in paths[:args.clients]], args.timeout)
                 rss[name] = rss_mb(server.pid)
             for _ in range(args.rounds):
                 for name, (server, url) in servers.items():
-                    runs[name].append(load(url, work, args.timeout))
+                    runs[name].append(load(url, server.pid, work, args.timeout))
             after = {name: rss_mb(server.pid) for name, (server, _) in servers.items()}
         finally:
             for server, _ in servers.values():

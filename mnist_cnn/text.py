@@ -146,7 +146,10 @@ EN = {
         "the network read, and how sure it was. Click one to look inside the network as it reads it."
     ),
     "closer.title": "Look closer",
-    "closer.intro": "Everything in this part also follows your latest stroke.",
+    "closer.intro": (
+        "The filter, the pixels and the softmax below follow your latest stroke too. The last part shows digits "
+        "that the network gets wrong: click one to read it instead of a drawing."
+    ),
     "kernel-detail.title": "One filter at work",
     "kernel-detail.hint": (
         "Click any map of conv1 or conv2 above to open its filter here. Until you do, this is the conv1 filter "
@@ -304,7 +307,10 @@ ES = {
         "real → lo que leyó la red, y con qué seguridad. Pulsa uno para ver por dentro cómo lo lee la red."
     ),
     "closer.title": "Más de cerca",
-    "closer.intro": "Todo lo de esta parte también sigue tu último trazo.",
+    "closer.intro": (
+        "El filtro, los píxeles y el softmax de abajo también siguen tu último trazo. La última parte muestra "
+        "dígitos en los que la red se equivoca: pulsa uno para leerlo en lugar de un dibujo."
+    ),
     "kernel-detail.title": "Un filtro en acción",
     "kernel-detail.hint": (
         "Pulsa cualquier mapa de conv1 o conv2 (más arriba) para abrir aquí su filtro. Mientras tanto se muestra "

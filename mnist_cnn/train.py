@@ -38,7 +38,7 @@ def as_drawn(images: torch.Tensor) -> torch.Tensor:
 
 
 def batches(images: torch.Tensor, labels: torch.Tensor, batch_size: int, g: torch.Generator, augmented: bool,
-            elastic: float = 34.0, drawn: torch.Tensor | None = None, drawn_fraction: float = 0.0):
+            drawn: torch.Tensor | None = None, drawn_fraction: float = 0.0):
     """Shuffled (x, y) batches, x normalised (B, 1, 28, 28), augmented if asked; a drawn_fraction of them taken
     from drawn (the same digits as the app would prepare them)."""
     order = torch.randperm(len(images), generator=g)
@@ -49,7 +49,7 @@ def batches(images: torch.Tensor, labels: torch.Tensor, batch_size: int, g: torc
             x = torch.where(torch.rand(len(idx), 1, 1, generator=g) < drawn_fraction, drawn[idx], x)
         x = x.unsqueeze(1).float() / 255.0
         if augmented:
-            x = augment(x, g, alpha=elastic)
+            x = augment(x, g)
         yield (x - MEAN) / STD, labels[idx]
 
 
@@ -57,7 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="folder with the MNIST IDX files, gzipped or not; without it, torchvision downloads MNIST")
-    parser.add_argument("--epochs", type=int, default=12, help="passes over the training digits")
+    parser.add_argument("--epochs", type=int, default=15, help="passes over the training digits")
     parser.add_argument("--batch-size", type=int, default=128, help="digits per optimiser step")
     parser.add_argument("--lr", type=float, default=3e-3, help="peak learning rate of the one-cycle schedule")
     parser.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW weight decay")
@@ -65,8 +65,6 @@ def main() -> None:
     parser.add_argument("--no-augment", action="store_true", help="train on the plain MNIST digits")
     parser.add_argument("--drawn-fraction", type=float, default=0.5,
                         help="share of training digits first passed through the app's preprocessing")
-    parser.add_argument("--elastic", type=float, default=34.0,
-                        help="strength in px of the elastic distortion (Simard et al. 2003); 0 turns it off")
     parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights, shuffling, augmentation")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     parser.add_argument("--limit", type=int, default=0, help="train on the first N digits only (0: all)")
@@ -91,7 +89,7 @@ def main() -> None:
 
     start, history = time.time(), []
     for epoch in range(1, args.epochs + 1):
-        bar = tqdm(batches(train_x, train_y, args.batch_size, g, not args.no_augment, args.elastic,
+        bar = tqdm(batches(train_x, train_y, args.batch_size, g, not args.no_augment,
                            drawn, args.drawn_fraction),
                    total=(len(train_x) + args.batch_size - 1) // args.batch_size, desc=f"epoch {epoch}")
         t0 = time.time()

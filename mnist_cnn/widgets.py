@@ -115,7 +115,17 @@ watch('value', () => {{
     }}
 }});
 repaint();
+canvas.dataset.ready = '';  // the pen works from now on (see PAD_READY_JS)
 """
+
+# For tests and benchmarks, which draw as soon as they can: true once the pad's script has run and nothing covers
+# the pad (Gradio lays a translucent veil over the page for a moment while it finishes loading, and it eats strokes).
+PAD_READY_JS = """() => {
+    const c = document.querySelector('#draw canvas[data-ready]');
+    if (!c) return false;
+    const r = c.getBoundingClientRect();
+    return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === c;
+}"""
 
 # For the Undo and Clear buttons: js that runs in the page before (or instead of) their Python function.
 UNDO_JS = "() => { document.querySelector('#draw canvas')?.dispatchEvent(new Event('undo')); }"
@@ -166,7 +176,7 @@ def close_up(elem_id: str, render: bool = True) -> gr.HTML:
 def data_url(image: Image.Image) -> str:
     """A PIL image as a `data:image/png;base64,...` string."""
     buffer = io.BytesIO()
-    image.save(buffer, "PNG")
+    image.save(buffer, "PNG", compress_level=1)  # pictures of flat colours: level 1 is small enough, and far faster
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

@@ -7,6 +7,9 @@ from playwright.sync_api import expect, sync_playwright
 
 import app
 from mnist_cnn import text
+from mnist_cnn.mistakes import load_mistakes
+from mnist_cnn.render import GRIDS
+from mnist_cnn.widgets import PAD_READY_JS
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -26,7 +29,7 @@ def open_page(browser, url: str, locale: str = "en-US"):
     page = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900}).new_page()
     page.set_default_timeout(15_000)
     page.goto(url)
-    expect(page.locator("#draw canvas")).to_be_visible()
+    page.wait_for_function(PAD_READY_JS)
     return page
 
 
@@ -64,6 +67,9 @@ def test_draw_read_every_panel_clear_and_draw_again(browser, app_url, digit_stro
     expect(predicted(page)).to_have_text("7")
     for key in app.PANELS:
         expect(page.locator(f"#{key} img")).to_have_attribute("src", re.compile(r"^data:image/png;base64,.+"))
+    for key in ("kernel-detail", "saliency"):
+        expect(page.locator(f"#{key} img")).to_have_count(1)
+    expect(page.locator("#softmax-steps .l-en table")).to_be_visible()
     assert canvas_ink(page) > 1000
     rows = page.locator("#prediction .confidence-set")
     expect(rows.filter(visible=True)).to_have_count(3)  # the top 3, and all 10 on demand
@@ -74,8 +80,9 @@ def test_draw_read_every_panel_clear_and_draw_again(browser, app_url, digit_stro
 
     page.click("#clear")
     expect(predicted(page)).to_have_count(0)
-    for key in app.PANELS:
+    for key in app.PANELS + app.CLOSE_UP:
         expect(page.locator(f"#{key} img")).to_have_count(0)
+        expect(page.locator(f"#{key}")).to_have_text("")
     assert canvas_ink(page) == 0
 
     draw(page, digit_strokes["0"])  # the pad still draws after Clear
@@ -85,6 +92,61 @@ def test_draw_read_every_panel_clear_and_draw_again(browser, app_url, digit_stro
     expect(predicted(page)).to_have_text("1")
     for key in app.PANELS:
         expect(page.locator(f"#{key} img")).to_have_attribute("src", re.compile(r"^data:image/png;base64,.+"))
+
+
+def click_map(page, panel: str, channel: int) -> None:
+    """Click inside one feature map of a panel's picture, wherever the page has scaled it."""
+    img = page.locator(f"#{panel} img")
+    natural = img.evaluate("(i) => i.naturalWidth")
+    scale = img.bounding_box()["width"] / natural
+    x, y = GRIDS[panel].origin(channel)
+    lead = GRIDS[panel].lead  # room for conv1's filter left of its map
+    img.click(position={"x": (x + lead + 10) * scale, "y": (y + 10) * scale})
+
+
+def test_a_clicked_map_opens_its_filter_which_follows_the_drawing(browser, app_url, digit_strokes):
+    page = open_page(browser, app_url)
+    draw(page, digit_strokes["7"])
+    expect(predicted(page)).to_have_text("7")
+    detail = page.locator("#kernel-detail .l-en")  # the English half, the one shown on an English page
+    expect(detail).to_contain_text("conv1, filter")  # before any click: the strongest map of conv1
+    click_map(page, "act-conv1", 5)
+    expect(detail).to_contain_text("conv1, filter 5:")
+    expect(page.locator("#kernel-detail")).to_be_in_viewport()  # the page went down to it
+    expect(detail).to_contain_text("= the value the map shows at this pixel")
+    expect(detail.locator("table.kd-grid")).to_have_count(3)  # weights × patch = products
+    expect(detail.locator("td").first).to_have_text(re.compile(r"^−?\d+\.\d{3}$"))
+    expect(page.locator("#kernel-detail .l-es")).to_be_hidden()
+    expect(page.locator("#kernel-detail img")).to_be_visible()
+
+    page.click("#clear")
+    expect(page.locator("#kernel-detail img")).to_have_count(0)  # cleared too
+    draw(page, digit_strokes["0"])  # the chosen filter follows the new drawing
+    expect(predicted(page)).to_have_text("0")
+    expect(detail).to_contain_text("conv1, filter 5:")
+    click_map(page, "act-conv2", 12)
+    expect(detail).to_contain_text("conv2, filter 12:")
+    expect(detail).to_contain_text("sum over the 32 channels")
+
+    page.click("#lang button[data-lang=es]")  # the numbers' words switch language with the page
+    expect(page.locator("#kernel-detail .l-es")).to_contain_text("conv2, filtro 12:")
+    expect(detail).to_be_hidden()
+    expect(page.locator("#softmax-steps .l-es")).to_contain_text("Por qué dim=1")
+    expect(page.locator("#saliency .l-es")).to_be_visible()
+
+
+def test_a_misread_test_digit_is_read_like_a_drawing(browser, app_url, digit_strokes):
+    page = open_page(browser, app_url)
+    draw(page, digit_strokes["1"])
+    expect(predicted(page)).to_have_text("1")
+    mistakes = load_mistakes()
+    for i in (0, 3):
+        page.locator("#mistakes .thumbnail-item").nth(i).click()
+        expect(predicted(page)).to_have_text(str(mistakes[i]["guess"]))  # the network's wrong guess
+        expect(page.locator("#saliency .l-en")).to_contain_text(f"“{mistakes[i]['guess']}”")
+    assert canvas_ink(page) == 0  # the drawing made way for the test digit
+    for key in app.PANELS:
+        expect(page.locator(f"#{key} img")).to_have_count(1)
 
 
 def test_undo_removes_the_last_stroke(browser, app_url, digit_strokes):
