@@ -66,7 +66,8 @@ def main() -> None:
     parser.add_argument("--drawn-fraction", type=float, default=0.5,
                         help="share of training digits first passed through the app's preprocessing")
     parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights, shuffling, augmentation")
-    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch CPU threads (the shipped weights were trained with 1; other counts round differently)")
     parser.add_argument("--limit", type=int, default=0, help="train on the first N digits only (0: all)")
     parser.add_argument("--out", type=Path, default=checkpoint.WEIGHTS, help="weights to write; the .json goes beside")
     args = parser.parse_args()
@@ -79,6 +80,7 @@ def main() -> None:
     if args.limit:
         train_x, train_y = train_x[:args.limit], train_y[:args.limit]
 
+    start, history = time.time(), []
     drawn = as_drawn(train_x) if args.drawn_fraction > 0 else None
 
     model = Net()
@@ -87,7 +89,6 @@ def main() -> None:
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps)
     print(f"{count_parameters(model):,} parameters, {len(train_x):,} training digits, {args.epochs} epochs")
 
-    start, history = time.time(), []
     for epoch in range(1, args.epochs + 1):
         bar = tqdm(batches(train_x, train_y, args.batch_size, g, not args.no_augment,
                            drawn, args.drawn_fraction),
