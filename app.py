@@ -26,8 +26,8 @@ from mnist_cnn.pipeline import Reading, confidences, read_digit, read_mnist
 from mnist_cnn.preprocess import BlankImageError, InputError
 from mnist_cnn.render_detail import (DETAIL_CSS, bilingual, kernel_html, kernel_picture, mistakes_gallery,
                                      mistakes_intro, saliency_caption, saliency_picture, softmax_html)
-from mnist_cnn.widgets import (CLEAR_JS, UNDO_JS, close_up, data_url, drawing_pad, figure, language_switch,
-                               picture)
+from mnist_cnn.widgets import (CLEAR_JS, UNDO_JS, ImageUpload, close_up, data_url, drawing_pad, figure,
+                               language_switch, picture)
 
 # The outputs in the order the data flows; each id is also the element id the page and the tests look for.
 PANELS = ("input28", "act-conv1", "act-pool1", "act-conv2", "act-pool2", "act-fc1", "act-output")
@@ -186,8 +186,8 @@ def build(model: Net, weights: Path = WEIGHTS) -> gr.Blocks:
                 panel("input28", pictures[0])
         outputs = [prediction] + pictures + closer + [status, current]
         with gr.Row(equal_height=False):
-            upload = gr.Image(type="filepath", image_mode=None, sources=["upload", "clipboard"], render=False,
-                              label=i18n("upload.label"), height=180, elem_id="upload")
+            upload = ImageUpload(sources=["upload", "clipboard"], render=False, label=i18n("upload.label"),
+                                 height=180, elem_id="upload")  # the file reaches show_file unopened
             with gr.Column(scale=3):
                 paths = example_files(Path(tempfile.mkdtemp(prefix="mnist_examples_")))
                 gr.Examples([[path, None] for path in paths], inputs=[upload, chosen],  # the filter chosen stays

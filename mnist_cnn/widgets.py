@@ -1,17 +1,19 @@
-"""The page's hand-made widgets, each a gr.HTML with its own template, CSS and JavaScript.
+"""The page's hand-made widgets, most of them a gr.HTML with its own template, CSS and JavaScript.
 
 - the drawing pad: a 280×280 canvas that draws at once with mouse, pen or finger (a stock gr.Sketchpad waits for
   its Brush tool to be picked) and sends the drawing as a PNG data URL on each pen-up;
 - a picture panel: one PNG sent inline as a data URL, which spares the server a file and the browser a request;
   a clickable one tells the server which pixel was clicked;
 - a close-up: a picture and tables made per drawing, as one piece of HTML;
-- the EN/ES language switch.
+- the EN/ES language switch;
+- the upload box: a gr.Image that hands the uploaded file to the handler unopened.
 """
 import base64
 import html
 import io
 
 import gradio as gr
+from gradio.data_classes import ImageData
 from PIL import Image
 
 SIZE = 280  # CSS px and canvas px; the PNG sent is SIZE×SIZE
@@ -214,3 +216,16 @@ if (asked === 'en' || asked === 'es') choose(asked); else setTimeout(mark, 50);
 def language_switch() -> gr.HTML:
     """EN and ES buttons (elem_id "lang") that switch the page's language at once."""
     return gr.HTML(html_template=LANG_HTML, css_template=LANG_CSS, js_on_load=LANG_JS, elem_id="lang")
+
+
+class ImageUpload(gr.Image):
+    """gr.Image's upload box and preview, whose value reaches the handler as the uploaded file's path, unopened.
+
+    A stock gr.Image opens the file with Pillow before the handler runs, so a file that is not an image, or is too
+    large to open, ends in Gradio's generic error; here preprocess.load_image reads it and says what is wrong.
+    """
+    is_template = True  # the page draws it with gr.Image's own front end
+
+    def preprocess(self, payload: ImageData | None) -> str | None:
+        """The uploaded file's path (Gradio has checked it is in its upload folder), or a data URL."""
+        return None if payload is None else payload.path or payload.url
