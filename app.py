@@ -35,7 +35,13 @@ CLOSE_UP = ("kernel-detail", "saliency", "softmax-steps")  # the "Look closer" p
 OUTPUTS = ("prediction",) + PANELS + CLOSE_UP + ("status",)
 MAPS = {"act-conv1": "conv1", "act-conv2": "conv2"}  # panels whose maps open their filter in kernel-detail
 EXAMPLE_DIGITS = range(10)  # one real MNIST test digit of each class
-CNN = {"concurrency_id": "cnn", "concurrency_limit": 4}  # every event that runs the network shares these slots
+# Every event that runs the network shares these slots. Two keep both cores busy (one torch thread each) while a
+# large upload is read; more only add memory: each read of a large image peaks at ~200 MB (bench/bench_load.py).
+CNN = {"concurrency_id": "cnn", "concurrency_limit": 2}
+# Queue positions are sent every second, not to every waiting request each time one starts: with a classroom
+# waiting, those messages cost the server more than the network does (bench/bench_load.py).
+QUEUE = {"status_update_rate": 1, "max_size": 256}  # 256 waiting: a few seconds of work, then "queue is full"
+CACHE_CLEANUP = (600, 600)  # every 10 minutes, Gradio deletes the uploads it keeps that are older than 10 minutes
 i18n = gr.I18n(en=text.EN, es=text.ES)
 
 CSS = """
@@ -50,7 +56,9 @@ ALL_TEN_JS = "(on) => { document.body.classList.toggle('all-ten', on); }"  # the
 TO_DETAIL_JS = "() => { document.querySelector('#kernel-detail')?.scrollIntoView(); }"
 
 # what launch() needs besides the address; the tests launch with it too
-LAUNCH = {"i18n": i18n, "css": CSS + DETAIL_CSS}  # DETAIL_CSS shows the close-ups in the page's language
+# run_history=False: Gradio keeps no record of the calls (no run history page, no saving them to a Hub bucket)
+LAUNCH = {"i18n": i18n, "css": CSS + DETAIL_CSS,  # DETAIL_CSS shows the close-ups in the page's language
+          "max_file_size": "5mb", "run_history": False}
 
 
 def blank_outputs(status: str | I18nData = "") -> list:
@@ -89,7 +97,7 @@ def show(model: Net, source, chosen: tuple[str, int] | None = None) -> list:
     except BlankImageError:
         return blank_outputs(i18n("error.blank"))  # shown in the page's language, and no answer
     except InputError as e:
-        raise gr.Error(str(e)) from None  # the previous reading stays on the page
+        raise gr.Error(str(e), print_exception=False) from None  # the previous reading stays on the page
     return outputs_of(model, reading, chosen)
 
 
@@ -124,7 +132,7 @@ def predict(model: Net, image) -> dict[str, float]:
     try:
         return confidences(read_digit(model, image))
     except InputError as e:
-        raise gr.Error(str(e)) from None
+        raise gr.Error(str(e), print_exception=False) from None  # the sender's mistake: no traceback in the log
 
 
 def clear() -> list:
@@ -159,7 +167,7 @@ def build(model: Net, weights: Path = WEIGHTS) -> gr.Blocks:
     except StaleMistakesError as e:  # the app still works; only the gallery of mistakes is left out
         print(f"No gallery of misread digits: {e}", file=sys.stderr)
         mistakes = []
-    with gr.Blocks(title="MNIST CNN") as demo:
+    with gr.Blocks(title="MNIST CNN", delete_cache=CACHE_CLEANUP) as demo:
         with gr.Row(equal_height=False):
             gr.Markdown("# " + i18n("app.title"))
             language_switch()
@@ -256,7 +264,7 @@ def build(model: Net, weights: Path = WEIGHTS) -> gr.Blocks:
         all_ten.change(None, all_ten, js=ALL_TEN_JS)
         gr.on([], partial(predict, model), api_file, api_label, api_name="predict", trigger_mode="multiple",
               api_description="An image file of one digit -> the 10 class confidences (gr.Label format).", **CNN)
-    return demo
+    return demo.queue(**QUEUE)
 
 
 def main() -> None:

@@ -82,7 +82,7 @@ def kernel_html(detail: dict, lang: str = "en") -> str:
         cells = "".join("<tr>" + "".join(f'<td{" class=kd-top" if 8 * i + j == k else ""} title="{8 * i + j}">'
                                          f"{num(v)}</td>" for j, v in enumerate(row)) + "</tr>"
                         for i, row in enumerate(rows))
-        parts.append(f"<p>{t('kernel.sum', lang)} ({k}): {num(d['partial_sums'][k])}. "
+        parts.append(f"<p>{t('kernel.sum', lang)} ({t('kernel.in_channel', lang)} {k}): {num(d['partial_sums'][k])}. "
                      f"{t('kernel.partials', lang)}</p><table class=\"kd-grid\">{cells}</table>")
     total = t("kernel.sum.channels", lang, n=d["in_channels"]) if conv2 else t("kernel.sum", lang)
     parts.append(f"<p>{total} = {num(d['sum'])}; + {t('kernel.bias', lang)} {num(d['bias'])} = {num(d['pre_relu'])}; "

@@ -34,13 +34,19 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url(model):
-    """The URL of the app, served by this process for the whole session."""
+def served(model):
+    """The app's Blocks, served by this process for the whole session."""
     import app
 
     torch.set_num_threads(1)
     demo = app.build(model)
     demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
                 **app.LAUNCH)
-    yield demo.local_url
+    yield demo
     demo.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(served):
+    """The URL of the app served for the whole session."""
+    return served.local_url
