@@ -1,0 +1,221 @@
+"""Bad and unusual files, sent through the /predict API and through the page's upload: one clear sentence for what
+cannot be read, "nothing drawn" for blank pictures, the right digit for odd but valid ones, and the server keeps
+serving after each.
+"""
+import asyncio
+import os
+import struct
+import zlib
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+from gradio.state_holder import SessionState
+from gradio_client import Client, handle_file
+from PIL import Image
+
+import app
+from mnist_cnn.strokes import draw_strokes
+from mnist_cnn.widgets import ImageUpload
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+# file name -> words the sentence that refuses it must contain
+UNREADABLE = {
+    "notes.png": "not an image",
+    "empty.png": "empty",
+    "truncated.png": "damaged or incomplete",
+    "bomb.png": "too large",
+}
+BLANK = ["white.png", "transparent.png", "one_pixel.png"]
+READABLE = ["white_on_black.png", "black_on_transparent.png", "grey16.png", "cmyk.jpg", "animated.gif",
+            "4000px.png"]
+LIMIT = 5 * 2**20  # app.LAUNCH["max_file_size"], "5mb"
+
+
+def bomb_png(side: int = 20_000) -> bytes:
+    """A valid 1-bit PNG of side×side black pixels: tens of KB on disk, 400 megapixels once decoded."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = bytes(1 + (side + 7) // 8)  # filter byte, then the packed pixels
+    packer = zlib.compressobj(9)
+    data = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)  # 1-bit greyscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, digit_strokes) -> dict[str, str]:
+    """Every test file by name; the readable ones show a 7."""
+    folder = tmp_path_factory.mktemp("bad_input")
+    seven = draw_strokes(digit_strokes["7"])  # black on white, 280×280
+    ink = Image.eval(seven, lambda v: 255 - v)
+    made = {}
+
+    def save(name: str, image: Image.Image, **kw) -> None:
+        image.save(folder / name, **kw)
+
+    (folder / "notes.png").write_bytes(b"hello, this is text and not a picture")
+    (folder / "empty.png").write_bytes(b"")
+    seven.save(folder / "whole.png")
+    whole = (folder / "whole.png").read_bytes()
+    (folder / "truncated.png").write_bytes(whole[:len(whole) // 2])
+    (folder / "bomb.png").write_bytes(bomb_png())
+    (folder / "over_limit.png").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(LIMIT + 100_000))
+    save("white.png", Image.new("L", (280, 280), 255))
+    save("transparent.png", Image.new("RGBA", (280, 280), (0, 0, 0, 0)))
+    save("one_pixel.png", Image.new("L", (1, 1), 0))
+    save("white_on_black.png", ink)
+    on_glass = Image.new("RGBA", seven.size, (0, 0, 0, 0))
+    on_glass.putalpha(ink)
+    save("black_on_transparent.png", on_glass)
+    save("grey16.png", Image.fromarray(np.asarray(seven).astype(np.uint16) * 257))
+    save("cmyk.jpg", seven.convert("CMYK"), quality=90)
+    moved = draw_strokes(digit_strokes["7"], origin=(30, 50))
+    save("animated.gif", seven.convert("P"), save_all=True, append_images=[moved.convert("P")], duration=100)
+    save("4000px.png", draw_strokes(digit_strokes["7"], width=250, origin=(600, 600), canvas=4000))
+    for path in folder.iterdir():
+        made[path.name] = str(path)
+    return made
+
+
+def test_the_files_are_what_they_claim(files):
+    assert Image.open(files["grey16.png"]).mode == "I;16"
+    assert Image.open(files["cmyk.jpg"]).mode == "CMYK"
+    assert Image.open(files["animated.gif"]).n_frames == 2
+    assert Image.open(files["4000px.png"]).size == (4000, 4000)
+    assert os.path.getsize(files["bomb.png"]) < 500_000
+    assert struct.unpack(">II", Path(files["bomb.png"]).read_bytes()[16:24]) == (20_000, 20_000)  # IHDR
+    with pytest.raises(Image.DecompressionBombError):  # Pillow's own guard; the app must say it in a sentence
+        Image.open(files["bomb.png"])
+    assert os.path.getsize(files["over_limit.png"]) > LIMIT
+    assert app.LAUNCH["max_file_size"] == "5mb"
+
+
+# Through the API
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    return Client(app_url, verbose=False)
+
+
+def predict(client: Client, path: str) -> str:
+    return client.predict(handle_file(path), api_name="/predict")["label"]
+
+
+def refusal(client: Client, path: str) -> str:
+    with pytest.raises(Exception) as e:
+        client.predict(handle_file(path), api_name="/predict")
+    return str(e.value)
+
+
+@pytest.mark.parametrize("name", UNREADABLE)
+def test_api_refuses_an_unreadable_file_with_its_sentence_then_keeps_serving(client, files, name):
+    said = refusal(client, files[name])
+    assert UNREADABLE[name] in said
+    assert "upstream" not in said and "Traceback" not in said and "Error(" not in said
+    assert predict(client, files["whole.png"]) == "7"
+
+
+@pytest.mark.parametrize("name", BLANK)
+def test_api_says_nothing_is_drawn_on_a_blank_picture(client, files, name):
+    said = refusal(client, files[name])
+    assert "blank" in said or "Nothing is drawn" in said
+    assert predict(client, files["whole.png"]) == "7"
+
+
+@pytest.mark.parametrize("name", READABLE)
+def test_api_reads_an_odd_but_valid_picture_as_the_digit_it_shows(client, files, name):
+    assert predict(client, files[name]) == "7"
+
+
+def test_api_refuses_a_file_over_the_size_limit_then_keeps_serving(app_url, client, files):
+    said = refusal(client, files["over_limit.png"])  # gradio_client checks the limit the server announces
+    assert "exceeds the maximum file size" in said
+    # and the server itself refuses it, to any client
+    with open(files["over_limit.png"], "rb") as f:
+        answer = httpx.post(app_url + "gradio_api/upload", files={"files": ("big.png", f)}, timeout=30)
+    assert answer.status_code == 413
+    assert "maximum allowed size" in answer.text
+    assert predict(client, files["whole.png"]) == "7"
+
+
+# Through the page's upload, in process: Gradio's own preprocessing, then the handler
+
+@pytest.fixture(scope="module")
+def page(model):
+    """The page and its upload event."""
+    demo = app.build(model)
+    upload = next(b for b in demo.blocks.values() if b.elem_id == "upload")
+    event = next(fn for fn in demo.fns.values() if (upload._id, "upload") in fn.targets)
+    return demo, event
+
+
+def upload(page, path: str) -> list:
+    """What the page's upload event answers for a file, as Gradio runs it; raises what the person would see."""
+    demo, event = page
+    sent = {"path": path, "orig_name": Path(path).name, "meta": {"_type": "gradio.FileData"}}
+    return asyncio.run(demo.process_api(event, [sent, None], SessionState(demo)))["data"]
+
+
+def test_the_upload_box_hands_over_the_file_unopened(files):
+    from gradio.data_classes import ImageData
+
+    # a stock gr.Image would open it with Pillow first, and fail with Gradio's generic error
+    assert ImageUpload().preprocess(ImageData(path=files["notes.png"])) == files["notes.png"]
+    assert ImageUpload().preprocess(None) is None
+
+
+@pytest.mark.parametrize("name", UNREADABLE)
+def test_upload_refuses_an_unreadable_file_with_its_sentence(page, files, name):
+    import gradio as gr
+
+    with pytest.raises(gr.Error) as e:
+        upload(page, files[name])
+    assert UNREADABLE[name] in e.value.message
+
+
+@pytest.mark.parametrize("name", BLANK)
+def test_upload_says_nothing_is_drawn_on_a_blank_picture(page, files, name):
+    out = upload(page, files[name])
+    status = out[1 + app.OUTPUTS.index("status")]  # after the drawing pad
+    assert '"key": "error.blank"' in status  # sent to the page as a translation key, shown in its language
+    assert not out[1 + app.OUTPUTS.index("prediction")]  # no answer to a blank page (gr.Label sends {})
+
+
+@pytest.mark.parametrize("name", READABLE)
+def test_upload_reads_an_odd_but_valid_picture_as_the_digit_it_shows(page, files, name):
+    prediction = upload(page, files[name])[1 + app.OUTPUTS.index("prediction")]
+    assert prediction["label"] == "7"
+
+
+# In a real browser: what the person sees
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)")
+def test_browser_shows_the_sentence_for_a_bad_upload_and_then_reads_a_good_one(app_url, files):
+    from playwright.sync_api import expect, sync_playwright
+
+    from mnist_cnn.widgets import PAD_READY_JS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(15_000)
+        page.goto(app_url)
+        page.wait_for_function(PAD_READY_JS)
+        chooser = page.locator("#upload input[type=file]")
+        toast = page.locator(".toast-body")
+        chooser.set_input_files(files["notes.png"])
+        expect(toast).to_contain_text(UNREADABLE["notes.png"])
+        expect(toast).not_to_contain_text("upstream")
+        page.locator(".toast-close").first.click()
+        chooser.set_input_files(files["over_limit.png"])  # refused by the page before it is sent
+        expect(toast).to_contain_text("maximum allowed size of 5")
+        page.locator(".toast-close").first.click()
+        chooser.set_input_files(files["cmyk.jpg"])
+        expect(page.locator("#prediction .output-class")).to_have_text("7")
+        browser.close()
