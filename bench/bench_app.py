@@ -7,15 +7,10 @@ each, so that the last pen-up is the only one); they are used only for measuring
 """
 import argparse
 import asyncio
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import httpx
 import torch
 from playwright.sync_api import sync_playwright
 
@@ -26,6 +21,7 @@ from mnist_cnn import render
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.strokes import draw_strokes, load_samples
 from mnist_cnn.widgets import PAD_READY_JS, data_url
+from bench.serve import serving
 
 REPO = Path(__file__).resolve().parent.parent
 UNIPEN = REPO.parent / "shared" / "data" / "unipen-digits-dev.json"
@@ -67,27 +63,6 @@ def single_stroke_drawings(n: int) -> list[dict]:
 
 def percentile(values: list, q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
-
-
-def free_port() -> int:
-    """A TCP port that nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 120) -> None:
-    start = time.time()
-    while time.time() - start < timeout:
-        if server.poll() is not None:
-            sys.exit("the app stopped before it served a page")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    sys.exit(f"the app did not answer at {url} within {timeout:.0f} s")
 
 
 def browser_latencies(url: str, drawings: list[dict]) -> tuple[list[float], int]:
@@ -166,16 +141,8 @@ def main() -> None:
     torch.set_num_threads(1)
     drawings = single_stroke_drawings(args.drawings)
 
-    port = args.port or free_port()
-    url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}
-    server = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=subprocess.DEVNULL)
-    try:
-        wait_until_up(url, server)
+    with serving("app.py", args.port) as (_, url):
         latencies, right = browser_latencies(url, drawings)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     work = server_work(drawings)
 
     print(f"{len(latencies)} one-stroke UNIPEN drawings in headless Chromium, read right: {right}/{len(latencies)}")

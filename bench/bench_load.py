@@ -8,29 +8,27 @@ Run from the repository root: `python -m bench.bench_load`. The drawings are rea
 only for measuring. Everything stays on the loopback interface.
 """
 import argparse
+import contextlib
 import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 import torch
 from gradio_client import Client, handle_file
 
+from bench.serve import serving
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.pipeline import confidences, read_digit
 from mnist_cnn.strokes import load_samples, random_drawing
 
 REPO = Path(__file__).resolve().parent.parent
 UNIPEN = REPO.parent / "shared" / "data" / "unipen-digits-dev.json"
-APPS = {"floor": ["bench/floor_app.py"], "app": ["app.py"]}
+APPS = {"floor": "bench/floor_app.py", "app": "app.py"}
 TOLERANCE = 1e-6  # an answer equals the one alone if every confidence is within this
 
 
@@ -58,34 +56,6 @@ def cpu_seconds(pid: int) -> float:
     """User and system CPU time a process has used so far, from /proc (fields 14 and 15 of stat, in ticks)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    """A TCP port that nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(name: str) -> tuple[subprocess.Popen, str]:
-    """Launch one app as a subprocess on a free loopback port; (process, url) once it serves its page."""
-    port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_ANALYTICS_ENABLED": "False"}
-    server = subprocess.Popen([sys.executable, *APPS[name]], cwd=REPO, env=env, stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"{name} stopped before it served a page")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return server, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    server.terminate()
-    sys.exit(f"{name} did not answer at {url} within 120 s")
 
 
 def answer(result: dict) -> dict[str, float]:
@@ -164,9 +134,9 @@ def main() -> None:
         model = load_model()
         expected = {p: confidences(read_digit(model, p)) for p in paths}
         per_client = [paths[i::args.clients] for i in range(args.clients)]
-        servers = {name: start(name) for name in APPS}
         runs, rss, after = {name: [] for name in APPS}, {}, {}
-        try:
+        with contextlib.ExitStack() as stack:
+            servers = {name: stack.enter_context(serving(script)) for name, script in APPS.items()}
             clients = {}
             for name, (server, url) in servers.items():
                 c = client(url)
@@ -183,10 +153,6 @@ def main() -> None:
                 after[name] = rss_mb(server.pid)
                 for c in clients[name]:
                     c.close()
-        finally:
-            for server, _ in servers.values():
-                server.terminate()
-                server.wait(timeout=30)
 
     print(f"{args.clients} clients × {args.drawings} drawings per app, in {args.rounds} turns per app")
     floor = summary("floor", runs["floor"], (rss["floor"], after["floor"]), None)

@@ -4,14 +4,12 @@ Run from the repository root: `python -m bench.screenshot` (starts `python app.p
 then clicks one map of conv2 so that "Look closer" shows that filter worked out).
 """
 import argparse
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from bench.bench_app import ARGS, CHROMIUM, REPO, free_port, wait_until_up
+from bench.bench_app import ARGS, CHROMIUM, REPO
+from bench.serve import serving
 from mnist_cnn.render import GRIDS
 from mnist_cnn.widgets import PAD_READY_JS
 
@@ -27,40 +25,31 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0, help="port for the app (0: any free one)")
     parser.add_argument("--conv2-filter", type=int, default=20, help="the conv2 map to click (-1: none)")
     args = parser.parse_args()
-    port = args.port or free_port()
-    url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}
-    server = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=subprocess.DEVNULL)
-    try:
-        wait_until_up(url, server)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(locale=args.lang, viewport={"width": 1280, "height": 900})
-            page.goto(url)
-            page.wait_for_function(PAD_READY_JS)
-            box = page.locator("#draw canvas").bounding_box()
-            at = [(box["x"] + (0.15 + 0.7 * x) * box["width"], box["y"] + (0.15 + 0.7 * y) * box["height"])
-                  for x, y in TWO]
-            page.mouse.move(*at[0])
-            page.mouse.down()
-            for point in at[1:]:
-                page.mouse.move(*point, steps=6)
-            page.mouse.up()
-            expect(page.locator("#act-output img")).to_have_count(1, timeout=15_000)
-            if args.conv2_filter >= 0:
-                maps = page.locator("#act-conv2 img")
-                scale = maps.bounding_box()["width"] / maps.evaluate("(i) => i.naturalWidth")
-                x, y = GRIDS["act-conv2"].origin(args.conv2_filter)
-                maps.click(position={"x": (x + 10) * scale, "y": (y + 10) * scale})
-                expect(page.locator("#kernel-detail .l-en")).to_contain_text(f"filter {args.conv2_filter}:")
-            page.wait_for_timeout(500)  # let the last pictures paint
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(args.out), full_page=True)
-            print(f"read as {page.inner_text('#prediction .output-class').strip()}; wrote {args.out}")
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with serving("app.py", args.port) as (_, url), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(locale=args.lang, viewport={"width": 1280, "height": 900})
+        page.goto(url)
+        page.wait_for_function(PAD_READY_JS)
+        box = page.locator("#draw canvas").bounding_box()
+        at = [(box["x"] + (0.15 + 0.7 * x) * box["width"], box["y"] + (0.15 + 0.7 * y) * box["height"])
+              for x, y in TWO]
+        page.mouse.move(*at[0])
+        page.mouse.down()
+        for point in at[1:]:
+            page.mouse.move(*point, steps=6)
+        page.mouse.up()
+        expect(page.locator("#act-output img")).to_have_count(1, timeout=15_000)
+        if args.conv2_filter >= 0:
+            maps = page.locator("#act-conv2 img")
+            scale = maps.bounding_box()["width"] / maps.evaluate("(i) => i.naturalWidth")
+            x, y = GRIDS["act-conv2"].origin(args.conv2_filter)
+            maps.click(position={"x": (x + 10) * scale, "y": (y + 10) * scale})
+            expect(page.locator("#kernel-detail .l-en")).to_contain_text(f"filter {args.conv2_filter}:")
+        page.wait_for_timeout(500)  # let the last pictures paint
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(args.out), full_page=True)
+        print(f"read as {page.inner_text('#prediction .output-class').strip()}; wrote {args.out}")
+        browser.close()
 
 
 if __name__ == "__main__":
