@@ -69,7 +69,7 @@ def load_image(source) -> Image.Image:
         source = path.read_bytes()
     if isinstance(source, (bytes, bytearray)):
         source = io.BytesIO(source)
-    if source.getbuffer().nbytes == 0 if isinstance(source, io.BytesIO) else False:
+    if isinstance(source, io.BytesIO) and source.getbuffer().nbytes == 0:
         raise InputError("The file is empty: it holds no image.")
     try:
         img = Image.open(source)
