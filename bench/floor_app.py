@@ -1,8 +1,13 @@
 """The cheapest Gradio app with the same /predict contract as app.py: decode the image file, answer a constant label.
 
 bench/bench_load.py measures it beside the real app; its throughput is the floor the real app is compared with.
-Run `python bench/floor_app.py`; it honours GRADIO_SERVER_NAME and GRADIO_SERVER_PORT, as app.py does.
+With --cnn it answers with the CNN's real reading (app.py's preprocessing and forward pass) in the same bare app:
+the most that any app doing that work can reach on this machine.
+Run `python bench/floor_app.py [--cnn]`; it honours GRADIO_SERVER_NAME and GRADIO_SERVER_PORT, as app.py does.
 """
+import argparse
+from collections.abc import Callable
+
 import gradio as gr
 from PIL import Image
 
@@ -16,10 +21,33 @@ def predict(path: str) -> dict[str, float]:
     return CONSTANT
 
 
-with gr.Blocks() as demo:
-    image = gr.File(label="image")
-    label = gr.Label(label="confidences")
-    gr.on([], predict, image, label, api_name="predict", concurrency_limit=None)
+def build(fn: Callable) -> gr.Blocks:
+    """A page with nothing but the /predict endpoint, answered by fn, without a concurrency limit."""
+    with gr.Blocks() as demo:
+        image = gr.File(label="image")
+        label = gr.Label(label="confidences")
+        gr.on([], fn, image, label, api_name="predict", concurrency_limit=None)
+    return demo
+
+
+def cnn_predict() -> Callable:
+    """app.py's own /predict handler with the shipped weights: the same reading and the same error sentences."""
+    # imported here, so that the plain floor does not load torch
+    import sys
+    from functools import partial
+    from pathlib import Path
+
+    import torch
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, for app and mnist_cnn
+    from app import predict as read
+    from mnist_cnn.checkpoint import load_model
+
+    torch.set_num_threads(1)  # as app.py does
+    return partial(read, load_model())
+
 
 if __name__ == "__main__":
-    demo.launch()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--cnn", action="store_true", help="answer with the CNN's reading, not a constant")
+    build(cnn_predict() if parser.parse_args().cnn else predict).launch()

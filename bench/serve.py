@@ -20,13 +20,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(script: str = "app.py", port: int = 0, timeout: float = 120):
-    """Run `python script` on 127.0.0.1:port (0: any free port); yields (process, url) once it serves its page."""
+def serving(script: str = "app.py", port: int = 0, timeout: float = 120, args: tuple = ()):
+    """Run `python script *args` on 127.0.0.1:port (0: any free port); yields (process, url) once it serves its page."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}/"
     env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
            "GRADIO_ANALYTICS_ENABLED": "False"}
-    server = subprocess.Popen([sys.executable, script], cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen([sys.executable, script, *args], cwd=REPO, env=env, stdout=subprocess.DEVNULL)
     try:
         deadline = time.time() + timeout
         while True:
