@@ -5,6 +5,7 @@ Run `python app.py` and open the address it prints; `python app.py --share` also
 import argparse
 import contextlib
 import ctypes
+import html
 import io
 import sys
 import tempfile
@@ -67,6 +68,11 @@ def blank_outputs(status: str | I18nData = "") -> list:
     return [None] * (len(OUTPUTS) - 1) + [status, None]
 
 
+def error_popup(e: InputError) -> gr.Error:
+    """An input error as a popup in the page's language (DETAIL_CSS hides the other), with no traceback in the log."""
+    return gr.Error(bilingual(lambda lang: html.escape(e.sentence(lang))), print_exception=False)
+
+
 def kernel_view(model: Net, x: torch.Tensor, chosen: tuple[str, int], acts: dict | None = None) -> str:
     """The chosen filter (layer, channel) worked out on input x (1, 1, 28, 28): where it looked, and the numbers.
 
@@ -98,7 +104,7 @@ def show(model: Net, source, chosen: tuple[str, int] | None = None) -> list:
     except BlankImageError:
         return blank_outputs(i18n("error.blank"))  # shown in the page's language, and no answer
     except InputError as e:
-        raise gr.Error(str(e), print_exception=False) from None  # the previous reading stays on the page
+        raise error_popup(e) from None  # the previous reading stays on the page
     return outputs_of(model, reading, chosen)
 
 

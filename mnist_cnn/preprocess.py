@@ -14,6 +14,7 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .data import MEAN, STD
+from .text import EN, ES
 
 MAX_PIXELS = 25_000_000  # 5000×5000: far more than any drawing; a decompression bomb is refused before decoding
 MAX_BYTES = 10_000_000
@@ -25,7 +26,18 @@ STROKE_WIDTH = 3.5
 
 
 class InputError(ValueError):
-    """An input that cannot be read as a digit; str() is one sentence for the person who sent it."""
+    """An input that cannot be read as a digit: a text.py key and its values. str() is the English sentence for
+    the person who sent it; sentence("es") the Spanish one."""
+
+    def __init__(self, key: str, **values) -> None:
+        self.key, self.values = key, values
+        super().__init__(self.sentence("en"))
+
+    def sentence(self, lang: str) -> str:
+        """The sentence in "en" or "es", with decimals written as that language writes them."""
+        texts, point = (ES, ",") if lang == "es" else (EN, ".")
+        return texts[self.key] % {k: f"{v:.1f}".replace(".", point) if isinstance(v, float) else v
+                                  for k, v in self.values.items()}
 
 
 class BlankImageError(InputError):
@@ -45,7 +57,7 @@ class Prepared:
 def load_image(source) -> Image.Image:
     """Open whatever the app, the API or a test hands over as a PIL image; InputError if it is not a usable image."""
     if source is None:
-        raise BlankImageError("Nothing is drawn yet: draw a digit or upload an image.")
+        raise BlankImageError("error.blank")
     if isinstance(source, dict):  # a Gradio sketchpad / image editor value, or a FileData dict
         inner = source.get("composite", source.get("path"))
         return load_image(inner if inner is not None else source.get("background"))
@@ -58,35 +70,32 @@ def load_image(source) -> Image.Image:
         try:
             source = base64.b64decode(source.split(",", 1)[1], validate=True)
         except (IndexError, binascii.Error):
-            raise InputError("The drawing could not be decoded: it is not a valid image data URL.") from None
+            raise InputError("error.data_url") from None
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
-            raise InputError(f"There is no image file at {path.name}.")
+            raise InputError("error.no_file", name=path.name)
         if path.stat().st_size > MAX_BYTES:
-            raise InputError(f"The file is too large ({path.stat().st_size / 1e6:.1f} MB); the limit is "
-                             f"{MAX_BYTES / 1e6:.0f} MB.")
+            raise InputError("error.file_size", size=path.stat().st_size / 1e6, limit=MAX_BYTES // 1_000_000)
         source = path.read_bytes()
     if isinstance(source, (bytes, bytearray)):
         source = io.BytesIO(source)
     if isinstance(source, io.BytesIO) and source.getbuffer().nbytes == 0:
-        raise InputError("The file is empty: it holds no image.")
+        raise InputError("error.empty_file")
     try:
         img = Image.open(source)
         if img.width * img.height > MAX_PIXELS:
-            raise InputError(f"The image is too large ({img.width}×{img.height} pixels); the limit is "
-                             f"{MAX_PIXELS // 1_000_000} megapixels.")
+            raise InputError("error.pixels", width=img.width, height=img.height, limit=MAX_PIXELS // 1_000_000)
         img.seek(0)  # the first frame of an animation
         img.load()
     except InputError:  # a ValueError too, so it must pass before the clause for damaged files
         raise
     except Image.DecompressionBombError:
-        raise InputError(f"The image is too large to open safely; the limit is "
-                         f"{MAX_PIXELS // 1_000_000} megapixels.") from None
+        raise InputError("error.bomb", limit=MAX_PIXELS // 1_000_000) from None
     except UnidentifiedImageError:
-        raise InputError("The file is not an image that can be read (use PNG, JPEG, GIF, BMP or WebP).") from None
+        raise InputError("error.not_image") from None
     except (OSError, SyntaxError, ValueError, EOFError):
-        raise InputError("The image file is damaged or incomplete, so it cannot be read.") from None
+        raise InputError("error.damaged") from None
     return img
 
 
@@ -119,7 +128,7 @@ def find_ink(grey: np.ndarray) -> np.ndarray:
     ink = paper - grey if paper >= 0.5 else grey - paper
     contrast = float(ink.max())
     if contrast < 0.2:
-        raise BlankImageError("The image is blank: nothing is drawn on it.")
+        raise BlankImageError("error.blank_image")
     ink /= contrast  # in place: at 560 px each new array costs more than the arithmetic
     np.clip(ink, 0, 1, out=ink)
     ink[ink < 0.1] = 0  # paper texture and compression noise
@@ -139,7 +148,7 @@ def ink_box(ink: np.ndarray, level: float = 0.25) -> tuple:
     mask = ink > level
     cols, rows = np.flatnonzero(mask.any(0)), np.flatnonzero(mask.any(1))  # 7× quicker than np.nonzero at 280 px
     if len(cols) == 0:
-        raise BlankImageError("The image is blank: nothing is drawn on it.")
+        raise BlankImageError("error.blank_image")
     return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
@@ -201,7 +210,7 @@ def prepare(source) -> Prepared:
     x0, y0, x1, y1 = ink_box(ink)
     crop = ink[y0:y1, x0:x1]
     if max(x1 - x0, y1 - y0) < max(3, 2.5 * boundary_width(crop > 0.35)):
-        raise BlankImageError("Nothing is drawn: there is only a dot. Draw a whole digit.")
+        raise BlankImageError("error.dot")
     ink8 = (ink * 255).round().astype(np.uint8)
     fine_a = set_stroke_width(np.asarray(resize_longer_side(ink8[y0:y1, x0:x1], FINE)))
     fx0, fy0, fx1, fy1 = ink_box(fine_a, level=0)

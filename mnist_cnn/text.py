@@ -38,6 +38,17 @@ EN = {
         "images."
     ),
     "error.blank": "Nothing is drawn yet: draw a digit or upload a picture of one.",
+    # Input errors (mnist_cnn.preprocess.InputError), filled in with % formatting like the close-ups below
+    "error.data_url": "The drawing could not be decoded: it is not a valid image data URL.",
+    "error.no_file": "There is no image file at %(name)s.",
+    "error.file_size": "The file is too large (%(size)s MB); the limit is %(limit)s MB.",
+    "error.empty_file": "The file is empty: it holds no image.",
+    "error.pixels": "The image is too large (%(width)s×%(height)s pixels); the limit is %(limit)s megapixels.",
+    "error.bomb": "The image is too large to open safely; the limit is %(limit)s megapixels.",
+    "error.not_image": "The file is not an image that can be read (use PNG, JPEG, GIF, BMP or WebP).",
+    "error.damaged": "The image file is damaged or incomplete, so it cannot be read.",
+    "error.blank_image": "The image is blank: nothing is drawn on it.",
+    "error.dot": "Nothing is drawn: there is only a dot. Draw a whole digit.",
 
     "input28.title": "What the network sees: 28×28 pixels",
     "input28.text": (
@@ -195,6 +206,17 @@ ES = {
         "dim=0 se mezclarían imágenes distintas."
     ),
     "error.blank": "Todavía no hay nada dibujado: dibuja un dígito o sube una imagen.",
+    "error.data_url": "No se pudo descodificar el dibujo: no es una URL de datos de imagen válida.",
+    "error.no_file": "No hay ningún archivo de imagen en %(name)s.",
+    "error.file_size": "El archivo es demasiado grande (%(size)s MB); el límite es de %(limit)s MB.",
+    "error.empty_file": "El archivo está vacío: no contiene ninguna imagen.",
+    "error.pixels": "La imagen es demasiado grande (%(width)s×%(height)s píxeles); el límite es de %(limit)s "
+                    "megapíxeles.",
+    "error.bomb": "La imagen es demasiado grande para abrirla con seguridad; el límite es de %(limit)s megapíxeles.",
+    "error.not_image": "El archivo no es una imagen que se pueda leer (usa PNG, JPEG, GIF, BMP o WebP).",
+    "error.damaged": "El archivo de imagen está dañado o incompleto, así que no se puede leer.",
+    "error.blank_image": "La imagen está en blanco: no hay nada dibujado.",
+    "error.dot": "No hay nada dibujado: solo hay un punto. Dibuja un dígito entero.",
 
     "input28.title": "Lo que ve la red: 28×28 píxeles",
     "input28.text": (

@@ -91,13 +91,21 @@ def test_blank_drawing_gives_no_answer_and_says_so(model):
     assert isinstance(out["status"], I18nData) and out["status"].key == "error.blank"
 
 
-def test_unreadable_upload_raises_its_sentence(model, tmp_path):
+def test_unreadable_upload_raises_its_sentence_in_both_languages_for_the_page_to_pick(model, tmp_path):
     bad = tmp_path / "notes.png"
     bad.write_bytes(b"this is not a picture")
     with pytest.raises(gr.Error) as e:
         app.show_file(model, str(bad))
-    assert "not an image" in e.value.message
+    assert '<div class="l-en" lang="en">The file is not an image' in e.value.message
+    assert '<div class="l-es" lang="es">El archivo no es una imagen' in e.value.message
     assert "Traceback" not in e.value.message
+
+
+def test_a_file_name_in_an_error_is_shown_as_text_not_markup(model):
+    with pytest.raises(gr.Error) as e:
+        app.show(model, "/nowhere/<img src=x onerror=alert(1)>.png")
+    assert "<img" not in e.value.message
+    assert "&lt;img src=x onerror=alert(1)&gt;.png" in e.value.message
 
 
 def test_show_file_empties_the_pad(model, tmp_path):

@@ -219,3 +219,22 @@ def test_browser_shows_the_sentence_for_a_bad_upload_and_then_reads_a_good_one(a
         chooser.set_input_files(files["cmyk.jpg"])
         expect(page.locator("#prediction .output-class")).to_have_text("7")
         browser.close()
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)")
+def test_browser_in_spanish_shows_the_sentence_in_spanish(app_url, files):
+    from playwright.sync_api import expect, sync_playwright
+
+    from mnist_cnn.widgets import PAD_READY_JS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="es-ES")
+        page.set_default_timeout(15_000)
+        page.goto(app_url)
+        page.wait_for_function(PAD_READY_JS)
+        page.locator("#upload input[type=file]").set_input_files(files["notes.png"])
+        toast = page.locator(".toast-body").first
+        expect(toast).to_contain_text("El archivo no es una imagen", use_inner_text=True)
+        assert "not an image" not in toast.inner_text()  # the English sentence is there, hidden
+        browser.close()

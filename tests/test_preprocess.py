@@ -293,3 +293,13 @@ def test_bad_files_on_disk(tmp_path):
         with pytest.raises(InputError) as e:
             prepare(path)
         assert words in assert_one_sentence(e), path
+
+
+def test_input_errors_have_their_spanish_sentence_with_a_decimal_comma(tmp_path):
+    huge = tmp_path / "huge.png"
+    with open(huge, "wb") as f:
+        f.truncate(12_345_678)  # sparse: costs no disk
+    with pytest.raises(InputError) as e:
+        prepare(huge)
+    assert str(e.value) == "The file is too large (12.3 MB); the limit is 10 MB."
+    assert e.value.sentence("es") == "El archivo es demasiado grande (12,3 MB); el límite es de 10 MB."
