@@ -24,7 +24,7 @@ from mnist_cnn.checkpoint import WEIGHTS, WeightsError, load_model
 from mnist_cnn.data import load_mnist
 from mnist_cnn.mistakes import StaleMistakesError, load_mistakes
 from mnist_cnn.model import Net
-from mnist_cnn.pipeline import Reading, confidences, read_digit, read_mnist
+from mnist_cnn.pipeline import Reading, activations, confidences, read_digit, read_mnist
 from mnist_cnn.preprocess import BlankImageError, InputError
 from mnist_cnn.render_detail import (DETAIL_CSS, bilingual, kernel_html, kernel_picture, mistakes_gallery,
                                      mistakes_intro, saliency_caption, saliency_picture, softmax_html)
@@ -84,10 +84,10 @@ def kernel_view(model: Net, x: torch.Tensor, chosen: tuple[str, int], acts: dict
 
 def outputs_of(model: Net, reading: Reading, chosen: tuple[str, int] | None) -> list:
     """A reading -> the prediction, every panel, the close-ups and an empty status; then its input, kept for clicks."""
-    pictures = render.panels(reading.prepared, reading.activations, model)
-    x = reading.prepared.tensor
     if chosen is None:  # before any click on a map: the conv1 filter whose map is strongest
         chosen = ("conv1", int(reading.activations["conv1_relu"].amax((1, 2)).argmax()))
+    pictures = render.panels(reading.prepared, reading.activations, model, chosen)  # the chosen map framed
+    x = reading.prepared.tensor
     why = saliency(model, x)  # for the predicted class
     close = [kernel_view(model, x, chosen, reading.activations),
              figure(saliency_picture(x, why, scale=1), "saliency", bilingual(saliency_caption, why)),  # CSS scales
@@ -114,15 +114,18 @@ def show_file(model: Net, path: str | None, chosen: tuple[str, int] | None = Non
 
 
 def pick_map(model: Net, panel: str, x: torch.Tensor | None, evt: gr.SelectData) -> list:
-    """A click on a map of conv1 or conv2 -> that filter worked out on the current input, and the choice kept."""
+    """A click on a map of conv1 or conv2 -> that filter worked out on the current input, the choice kept, and the
+    conv1 and conv2 panels again, with the clicked map framed."""
     try:
         channel = render.grid_cell(panel, *evt.index)
     except (TypeError, ValueError):  # not an (x, y) pixel
         channel = None
     if x is None or channel is None:  # a gap, a margin, the colour bar, or nothing read yet
-        return [gr.skip(), gr.skip()]
+        return [gr.skip()] * (2 + len(MAPS))
     chosen = (MAPS[panel], channel)
-    return [kernel_view(model, x, chosen), chosen]
+    acts = activations(model, x)
+    framed = [data_url(render.grid_picture(key, acts, model, chosen)) for key in MAPS]
+    return [kernel_view(model, x, chosen, acts), chosen] + framed
 
 
 def show_mistake(model: Net, images, mistakes: list[dict], chosen: tuple[str, int] | None,
@@ -260,8 +263,8 @@ def build(model: Net, weights: Path = WEIGHTS) -> gr.Blocks:
 
         for key, maps in zip(PANELS, pictures):
             if key in MAPS:
-                maps.select(on_map(key), current, [closer[0], chosen], show_progress="hidden",
-                            api_visibility="private", **CNN).success(None, js=TO_DETAIL_JS)
+                maps.select(on_map(key), current, [closer[0], chosen] + [pictures[PANELS.index(k)] for k in MAPS],
+                            show_progress="hidden", api_visibility="private", **CNN).success(None, js=TO_DETAIL_JS)
         if mistakes:
             gallery.select(on_mistake, chosen, [pad, upload] + outputs, show_progress="hidden",
                            api_visibility="private", **CNN)

@@ -23,10 +23,16 @@ class Reading:
 
 
 @torch.no_grad()
+def activations(model: Net, x: torch.Tensor) -> dict:
+    """Every stage's tensor for one input x (1, 1, 28, 28), without the batch dimension."""
+    _, acts = model(x, return_activations=True)
+    return {k: v[0] for k, v in acts.items()}
+
+
 def read_prepared(model: Net, prepared: Prepared) -> Reading:
     """Run a prepared input through model once, keeping every stage's tensor."""
-    log_probs, acts = model(prepared.tensor, return_activations=True)
-    return Reading(prepared, log_probs[0], log_probs[0].exp(), {k: v[0] for k, v in acts.items()})
+    acts = activations(model, prepared.tensor)
+    return Reading(prepared, acts["log_probs"], acts["log_probs"].exp(), acts)
 
 
 def read_digit(model: Net, source) -> Reading:

@@ -213,8 +213,10 @@ def colour_bar(pixels: np.ndarray, x: int, y: int, vmax: float, signed: bool, la
     write(pixels, x + BAR_W, below, f"+{num(vmax)}" if signed else num(vmax), MUTED, "rt")
 
 
-def maps_picture(acts: np.ndarray, grid: Grid, weights: np.ndarray | None = None) -> Image.Image:
-    """All maps of a layer on one shared scale (0 is black), with each conv1 filter (3×3) left of its map."""
+def maps_picture(acts: np.ndarray, grid: Grid, weights: np.ndarray | None = None,
+                 marked: int | None = None) -> Image.Image:
+    """All maps of a layer on one shared scale (0 is black), with each conv1 filter (3×3) left of its map, and the
+    marked map (if any) framed."""
     (gw, gh), vmax = grid.size, scale_max(acts)
     bar_y = PAD + gh + 10
     pixels = np.full((bar_y + BAR_H + 20, gw + 2 * PAD), BG, dtype=np.uint8)
@@ -223,6 +225,9 @@ def maps_picture(acts: np.ndarray, grid: Grid, weights: np.ndarray | None = None
         wmax = scale_max(weights)
         filters = levels(weights, wmax).repeat(FILTER_SCALE, axis=1).repeat(FILTER_SCALE, axis=2)
     pixels[PAD:PAD + gh, PAD:PAD + gw] = tile(levels(acts, vmax), grid, filters)
+    if marked is not None:  # in the gap around the cell, which is at least 4 px wide
+        (x, y), (w, h) = grid.origin(marked), grid.cell
+        frame(pixels, x - 2, y - 2, x + w + 1, y + h + 1, MARK, width=2)
     bar_x = pixels.shape[1] - PAD - BAR_W - 2
     if weights is not None:  # two bars, each named by the shape of what it colours
         colour_bar(pixels, PAD + 40, bar_y, wmax, True, "3×3")
@@ -334,13 +339,23 @@ def steps_picture(ink: np.ndarray, box: tuple, digit20: np.ndarray, centred28: n
     return picture(pixels, GREYS)
 
 
-def panels(prepared: Prepared, activations: dict, model: Net) -> dict[str, Image.Image]:
-    """One picture per panel for a prepared drawing, its activations (no batch dimension) and the model."""
+def grid_picture(panel: str, activations: dict, model: Net, chosen: tuple[str, int] | None = None) -> Image.Image:
+    """The picture of a panel of maps (a key of GRIDS) from one input's activations (tensors without the batch
+    dimension, or their arrays); the map of the chosen (layer, channel), if it is one of this panel's, is framed."""
+    grid = GRIDS[panel]
+    weights = model.conv1.weight.detach().cpu().numpy()[:, 0] if panel == "act-conv1" else None  # (32, 3, 3)
+    marked = chosen[1] if chosen is not None and grid.stage == f"{chosen[0]}_relu" else None
+    return maps_picture(np.asarray(activations[grid.stage]), grid, weights, marked)
+
+
+def panels(prepared: Prepared, activations: dict, model: Net,
+           chosen: tuple[str, int] | None = None) -> dict[str, Image.Image]:
+    """One picture per panel for a prepared drawing, its activations (no batch dimension) and the model; the map of
+    the chosen (layer, channel), if any, is framed."""
     acts = {k: v.detach().cpu().numpy() for k, v in activations.items()}
     out = {"input28": steps_picture(prepared.ink, prepared.box, prepared.digit20, prepared.centred28)}
-    weights = model.conv1.weight.detach().cpu().numpy()[:, 0]  # (32, 3, 3)
-    for panel, grid in GRIDS.items():
-        out[panel] = maps_picture(acts[grid.stage], grid, weights if panel == "act-conv1" else None)
+    for panel in GRIDS:
+        out[panel] = grid_picture(panel, acts, model, chosen)
     out["act-fc1"] = units_picture(acts["fc1_relu"])
     out["act-output"] = output_picture(acts["logits"], np.exp(acts["log_probs"]))
     return out

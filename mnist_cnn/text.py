@@ -164,8 +164,8 @@ EN = {
     ),
     "kernel-detail.title": "One filter at work",
     "kernel-detail.hint": (
-        "Click any map of conv1 or conv2 above to open its filter here. Until you do, this is the conv1 filter "
-        "whose map is strongest."
+        "Click any map of conv1 or conv2 above to open its filter here; the map open here has a green frame. "
+        "Until you click, this is the conv1 filter whose map is strongest."
     ),
     "saliency.title": "The pixels that mattered",
     "softmax-steps.title": "Softmax, worked out",
@@ -337,8 +337,8 @@ ES = {
     ),
     "kernel-detail.title": "Un filtro en acción",
     "kernel-detail.hint": (
-        "Pulsa cualquier mapa de conv1 o conv2 (más arriba) para abrir aquí su filtro. Mientras tanto se muestra "
-        "el filtro de conv1 cuyo mapa es el más fuerte."
+        "Pulsa cualquier mapa de conv1 o conv2 (más arriba) para abrir aquí su filtro; el mapa abierto aquí lleva "
+        "un marco verde. Mientras no pulses ninguno, se muestra el filtro de conv1 cuyo mapa es el más fuerte."
     ),
     "saliency.title": "Los píxeles que contaron",
     "softmax-steps.title": "Softmax, paso a paso",

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import gradio as gr
+import numpy as np
 import pytest
 import torch
 from gradio.events import SelectData
@@ -18,7 +19,7 @@ from mnist_cnn import text
 from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.mistakes import load_mistakes
 from mnist_cnn.pipeline import read_digit
-from mnist_cnn.render import GRIDS
+from mnist_cnn.render import GRIDS, MARK
 from mnist_cnn.strokes import draw_strokes
 from mnist_cnn.widgets import data_url
 
@@ -145,7 +146,7 @@ def test_clicking_a_conv2_map_works_out_its_filter_at_the_activation_shown(model
     grid = GRIDS["act-conv2"]
     for channel in (0, 13, 63):
         left, top = grid.origin(channel)
-        html, chosen = app.pick_map(model, "act-conv2", x, selected([left + 5, top + 30]))
+        html, chosen, *_ = app.pick_map(model, "act-conv2", x, selected([left + 5, top + 30]))
         assert chosen == ("conv2", channel)
         title = re.search(r"conv2, filter (\d+): .*? row (\d+), column (\d+)", english(html))
         c, r, k = map(int, title.groups())
@@ -154,6 +155,14 @@ def test_clicking_a_conv2_map_works_out_its_filter_at_the_activation_shown(model
         assert worked == pytest.approx(float(acts["conv2_relu"][c, r, k]), abs=6e-4)  # printed to 3 decimals
         assert r * 14 + k == int(acts["conv2"][c].argmax())  # the map's most active pixel
         assert "sum over the 32 channels" in english(html)
+
+
+def test_a_click_frames_the_clicked_map_and_unframes_the_other_layer(model, digit_strokes):
+    x = outputs(app.show(model, drawing(digit_strokes["7"])))["input"]  # conv1's strongest map framed at first
+    left, top = GRIDS["act-conv2"].origin(13)
+    *_, conv1, conv2 = app.pick_map(model, "act-conv2", x, selected([left + 5, top + 30]))
+    assert (np.asarray(decode(conv2))[top - 2, left - 2:left + 10] == MARK).all()  # the frame's top, over map 13
+    assert not (np.asarray(decode(conv1)) == MARK).any()
 
 
 def test_the_chosen_filter_follows_the_next_drawing(model, digit_strokes):
@@ -166,7 +175,7 @@ def test_the_chosen_filter_follows_the_next_drawing(model, digit_strokes):
 
 def test_clicks_off_the_maps_change_nothing(model, digit_strokes):
     x = outputs(app.show(model, drawing(digit_strokes["7"])))["input"]
-    skip = [gr.skip(), gr.skip()]
+    skip = [gr.skip()] * 4  # the close-up, the choice, and the conv1 and conv2 panels
     assert app.pick_map(model, "act-conv2", x, selected([2, 2])) == skip  # the margin
     assert app.pick_map(model, "act-conv1", x, selected([10_000, 5])) == skip
     assert app.pick_map(model, "act-conv1", x, selected("not a pixel")) == skip

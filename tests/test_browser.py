@@ -8,7 +8,7 @@ from playwright.sync_api import expect, sync_playwright
 import app
 from mnist_cnn import text
 from mnist_cnn.mistakes import load_mistakes
-from mnist_cnn.render import GRIDS
+from mnist_cnn.render import GRIDS, MARK, PAGE
 from mnist_cnn.widgets import PAD_READY_JS
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -104,6 +104,25 @@ def click_map(page, panel: str, channel: int) -> None:
     img.click(position={"x": (x + lead + 10) * scale, "y": (y + 10) * scale})
 
 
+# true when the picture's pixel (x, y) has the frame colour of the chosen map (render.MARK)
+FRAMED_JS = """([panel, x, y]) => {
+  const img = document.querySelector(`#${panel} img`);
+  if (!img || !img.complete || !img.naturalWidth) return false;
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+  const g = canvas.getContext('2d');
+  g.drawImage(img, 0, 0);
+  const [r, gr, b] = g.getImageData(x, y, 1, 1).data;
+  return [r, gr, b].join() === '%s';
+}""" % ",".join(map(str, PAGE[MARK]))
+
+
+def framed(page, panel: str, channel: int) -> bool:
+    """Whether the panel's picture, as the page shows it, frames that channel's map (a pixel of the 2-px ring)."""
+    x, y = GRIDS[panel].origin(channel)
+    return page.evaluate(FRAMED_JS, [panel, x - 1, y - 1])
+
+
 def test_a_clicked_map_opens_its_filter_which_follows_the_drawing(browser, app_url, digit_strokes):
     page = open_page(browser, app_url)
     draw(page, digit_strokes["7"])
@@ -124,9 +143,13 @@ def test_a_clicked_map_opens_its_filter_which_follows_the_drawing(browser, app_u
     draw(page, digit_strokes["0"])  # the chosen filter follows the new drawing
     expect(predicted(page)).to_have_text("0")
     expect(detail).to_contain_text("conv1, filter 5:")
+    assert framed(page, "act-conv1", 5)
     click_map(page, "act-conv2", 12)
     expect(detail).to_contain_text("conv2, filter 12:")
     expect(detail).to_contain_text("sum over the 32 channels")
+    x, y = GRIDS["act-conv2"].origin(12)
+    page.wait_for_function(FRAMED_JS, arg=["act-conv2", x - 1, y - 1])  # the clicked map is framed...
+    assert not framed(page, "act-conv1", 5)  # ...and only it
 
     page.click("#lang button[data-lang=es]")  # the numbers' words switch language with the page
     expect(page.locator("#kernel-detail .l-es")).to_contain_text("conv2, filtro 12:")

@@ -161,3 +161,26 @@ def test_grid_cell_agrees_with_the_picture(model, reading):
     lit[render.PAD + render.GRIDS["act-conv2"].size[1]:] = False  # below the grid: the colour bar
     ys, xs = np.nonzero(lit)
     assert {render.grid_cell("act-conv2", x, y) for x, y in zip(xs, ys)} == {37}
+
+
+def framed_channels(im: Image.Image, grid: render.Grid) -> list[int]:
+    """The channels whose cell has the MARK colour all along the 2-px ring just outside it."""
+    index = np.asarray(im)  # palette indices
+    (w, h), found = grid.cell, []
+    for c in range(grid.channels):
+        x, y = grid.origin(c)
+        ring = np.concatenate([index[y - 2, x - 2:x + w + 2], index[y + h + 1, x - 2:x + w + 2],
+                               index[y - 2:y + h + 2, x - 2], index[y - 2:y + h + 2, x + w + 1]])
+        if (ring == render.MARK).all():
+            found.append(c)
+    return found
+
+
+def test_the_chosen_map_and_only_it_is_framed(model, reading):
+    pictures = render.panels(reading.prepared, reading.activations, model, ("conv2", 13))
+    assert framed_channels(pictures["act-conv2"], render.GRIDS["act-conv2"]) == [13]
+    for panel in ("act-conv1", "act-pool1", "act-pool2"):  # pool2 has 64 maps too, but is not conv2
+        assert framed_channels(pictures[panel], render.GRIDS[panel]) == []
+        assert not (np.asarray(pictures[panel]) == render.MARK).any()
+    unmarked = render.panels(reading.prepared, reading.activations, model)["act-conv2"]
+    assert not (np.asarray(unmarked) == render.MARK).any()
