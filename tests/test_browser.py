@@ -1,4 +1,5 @@
-"""The app in a real browser: Debian's Chromium driven by Playwright draws digits with the mouse."""
+"""The app in a real browser: Debian's Chromium driven by Playwright draws digits with the mouse, and with a finger on
+a phone-sized page."""
 import re
 from pathlib import Path
 
@@ -209,3 +210,35 @@ def test_page_follows_the_browser_language_and_switches(browser, app_url, locale
     page.click(f"#lang button[data-lang={'en' if lang == 'ES' else 'es'}]")
     expect(page.locator("h1").first).to_have_text(other["app.title"])
     expect(page.locator("#clear")).to_have_text(other["clear"])
+
+
+def touch_draw(page, strokes) -> None:
+    """Draw strokes with a finger: real touch events (Chromium's DevTools protocol), which the page sees as pointer
+    events of type "touch", on the middle 70% of the canvas."""
+    cdp = page.context.new_cdp_session(page)
+    box = page.locator("#draw canvas").bounding_box()
+    for stroke in strokes:
+        at = [{"x": box["x"] + (0.15 + 0.7 * x) * box["width"], "y": box["y"] + (0.15 + 0.7 * y) * box["height"]}
+              for x, y in stroke]
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [at[0]]})
+        for point in at[1:]:
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_a_phone_draws_with_a_finger_without_scrolling_the_page(browser, app_url, digit_strokes):
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True,
+                                has_touch=True, locale="en-US")
+    page = phone.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(app_url)
+    page.wait_for_function(PAD_READY_JS)
+    pad = page.locator("#draw canvas").bounding_box()
+    assert pad["x"] >= 0 and pad["x"] + pad["width"] <= 390  # the whole pad fits the screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # and nothing scrolls sideways
+    page.locator("#draw canvas").scroll_into_view_if_needed()
+    scrolled = page.evaluate("window.scrollY")
+    touch_draw(page, digit_strokes["7"])
+    expect(predicted(page)).to_have_text("7")
+    assert page.evaluate("window.scrollY") == scrolled  # the finger drew; it did not scroll the page
+    phone.close()
