@@ -261,10 +261,10 @@ def build(model: Net, weights: Path = WEIGHTS) -> gr.Blocks:
         def on_mistake(chosen_now: tuple[str, int] | None, evt: gr.SelectData) -> list:
             return show_mistake(model, images, mistakes, chosen_now, evt)
 
-        for key, maps in zip(PANELS, pictures):
-            if key in MAPS:
-                maps.select(on_map(key), current, [closer[0], chosen] + [pictures[PANELS.index(k)] for k in MAPS],
-                            show_progress="hidden", api_visibility="private", **CNN).success(None, js=TO_DETAIL_JS)
+        clickable = [pictures[PANELS.index(key)] for key in MAPS]  # a click redraws both, to move the frame
+        for key, maps in zip(MAPS, clickable):
+            maps.select(on_map(key), current, [closer[0], chosen] + clickable, show_progress="hidden",
+                        api_visibility="private", **CNN).success(None, js=TO_DETAIL_JS)
         if mistakes:
             gallery.select(on_mistake, chosen, [pad, upload] + outputs, show_progress="hidden",
                            api_visibility="private", **CNN)

@@ -65,6 +65,17 @@ def percentile(values: list, q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
 
 
+def mouse_stroke(page, stroke: list, steps: int = 1) -> None:
+    """Draw one stroke given in the unit square with the mouse, on the middle 70% of the pad's canvas."""
+    box = page.locator("#draw canvas").bounding_box()
+    at = [(box["x"] + (0.15 + 0.7 * x) * box["width"], box["y"] + (0.15 + 0.7 * y) * box["height"]) for x, y in stroke]
+    page.mouse.move(*at[0])
+    page.mouse.down()
+    for point in at[1:]:
+        page.mouse.move(*point, steps=steps)
+    page.mouse.up()
+
+
 def browser_latencies(url: str, drawings: list[dict]) -> tuple[list[float], int]:
     """ms from pen-up to everything shown, for each drawing (after one warm-up), and how many were read right."""
     latencies, right = [], 0
@@ -74,19 +85,12 @@ def browser_latencies(url: str, drawings: list[dict]) -> tuple[list[float], int]
         page.goto(url)
         page.wait_for_function(PAD_READY_JS)
         page.evaluate("document.addEventListener('pointerup', () => { window.penUp = performance.now(); }, true)")
-        box = page.locator("#draw canvas").bounding_box()
         for i, sample in enumerate(drawings[:1] + drawings):
             page.click("#clear")
             page.wait_for_selector("#act-output img", state="detached")
             page.wait_for_selector("#softmax-steps table", state="detached")
-            pts = [(box["x"] + (0.15 + 0.7 * x) * box["width"], box["y"] + (0.15 + 0.7 * y) * box["height"])
-                   for x, y in sample["strokes"][0]]
             page.evaluate(f"(ids) => {{ window.shown = ({WAIT_SHOWN})(ids); }}", list(PICTURED))
-            page.mouse.move(*pts[0])
-            page.mouse.down()
-            for pt in pts[1:]:
-                page.mouse.move(*pt)
-            page.mouse.up()
+            mouse_stroke(page, sample["strokes"][0])
             ms = page.evaluate("window.shown")
             if i > 0:
                 latencies.append(ms)

@@ -27,6 +27,11 @@ def naive(img: Image.Image) -> torch.Tensor:
     return normalise(torch.from_numpy(np.array(ImageOps.invert(img.resize((28, 28), Image.Resampling.LANCZOS))))[None])
 
 
+def ms(seconds: list[float]) -> str:
+    """Median and 90th percentile of timings, in ms."""
+    return f"p50 {1000 * statistics.median(seconds):.2f} ms, p90 {1000 * np.percentile(seconds, 90):.2f} ms"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--strokes", type=Path, default=UNIPEN, help="strokes json to draw the digits from")
@@ -51,7 +56,6 @@ def main() -> None:
         ours = np.mean([model(prepare(img).tensor).argmax().item() == y for img, y in drawings])
         plain = np.mean([model(naive(img)).argmax().item() == y for img, y in drawings])
 
-    ms = lambda xs: f"p50 {1000 * statistics.median(xs):.2f} ms, p90 {1000 * np.percentile(xs, 90):.2f} ms"  # noqa: E731
     print(f"{len(drawings)} drawings × {args.repeats}, 1 thread")
     print(f"preprocess           {ms(prep)}")
     print(f"forward pass         {ms(forward)}")

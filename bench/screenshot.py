@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from bench.bench_app import ARGS, CHROMIUM, REPO
+from bench.bench_app import ARGS, CHROMIUM, REPO, mouse_stroke
 from bench.serve import serving
 from mnist_cnn.render import GRIDS
 from mnist_cnn.widgets import PAD_READY_JS
@@ -30,14 +30,7 @@ def main() -> None:
         page = browser.new_page(locale=args.lang, viewport={"width": 1280, "height": 900})
         page.goto(url)
         page.wait_for_function(PAD_READY_JS)
-        box = page.locator("#draw canvas").bounding_box()
-        at = [(box["x"] + (0.15 + 0.7 * x) * box["width"], box["y"] + (0.15 + 0.7 * y) * box["height"])
-              for x, y in TWO]
-        page.mouse.move(*at[0])
-        page.mouse.down()
-        for point in at[1:]:
-            page.mouse.move(*point, steps=6)
-        page.mouse.up()
+        mouse_stroke(page, TWO, steps=6)
         expect(page.locator("#act-output img")).to_have_count(1, timeout=15_000)
         if args.conv2_filter >= 0:
             maps = page.locator("#act-conv2 img")

@@ -5,12 +5,11 @@ The app, its API and the tests all read digits through here: drawings and files 
 """
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
 from .data import normalise
 from .model import Net
-from .preprocess import Prepared, prepare
+from .preprocess import Prepared, ink_box, prepare
 
 
 @dataclass(frozen=True)
@@ -44,8 +43,7 @@ def mnist_prepared(image: torch.Tensor) -> Prepared:
     """An MNIST digit (uint8 28×28) as a Prepared whose steps are trivial: MNIST already scaled it into 20×20 and
     centred it by mass, so it goes to the network as the evaluation feeds it (re-preparing it can change the guess)."""
     a = image.numpy()
-    ys, xs = np.nonzero(a)
-    x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+    x0, y0, x1, y1 = ink_box(a, level=0)
     return Prepared(normalise(image[None]), a, (x0, y0, x1, y1), a[y0:y1, x0:x1], a)
 
 

@@ -164,7 +164,6 @@ def morph(a: np.ndarray, r: int, grow: bool) -> np.ndarray:
     pick = np.maximum if grow else np.minimum
     for i in range(r):
         p = np.pad(a, 1, mode="constant", constant_values=0 if grow else 255)
-        h, w = a.shape
         cross = pick(pick(p[1:-1, 1:-1], pick(p[:-2, 1:-1], p[2:, 1:-1])), pick(p[1:-1, :-2], p[1:-1, 2:]))
         # alternating the cross with the full 3×3 square keeps corners round
         a = cross if i % 2 else pick(cross, pick(pick(p[:-2, :-2], p[:-2, 2:]), pick(p[2:, :-2], p[2:, 2:])))

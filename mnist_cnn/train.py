@@ -67,7 +67,8 @@ def main() -> None:
                         help="share of training digits first passed through the app's preprocessing")
     parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights, shuffling, augmentation")
     parser.add_argument("--threads", type=int, default=1,
-                        help="torch CPU threads (the shipped weights were trained with 1; other counts round differently)")
+                        help="torch CPU threads (the shipped weights were trained with 1; other counts round "
+                             "differently)")
     parser.add_argument("--limit", type=int, default=0, help="train on the first N digits only (0: all)")
     parser.add_argument("--out", type=Path, default=checkpoint.WEIGHTS, help="weights to write; the .json goes beside")
     args = parser.parse_args()

@@ -1,11 +1,17 @@
-"""Shared fixtures: the shipped model, digit-shaped pen strokes, and the app launched once per test session."""
+"""Shared fixtures: the shipped model, digit-shaped pen strokes, the app launched once per test session, and
+Debian's Chromium to look at it."""
 import math
 import socket
+from pathlib import Path
 
 import pytest
 import torch
 
 from mnist_cnn.checkpoint import load_model
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
 
 # Pen strokes in the unit square (x right, y down), shaped like the digits a person draws.
 STROKES = {
@@ -50,3 +56,32 @@ def served(model):
 def app_url(served):
     """The URL of the app served for the whole session."""
     return served.local_url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright, one per test module; where it is not installed, the test is skipped."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_page(browser, app_url):
+    """A function that opens the app in a new browser context and returns the page once its pen works; its keywords
+    are Playwright's context options (English and 1280×900 unless told)."""
+    from mnist_cnn.widgets import PAD_READY_JS
+
+    def open_(**options):
+        options = {"locale": "en-US", "viewport": {"width": 1280, "height": 900}, **options}
+        page = browser.new_context(**options).new_page()
+        page.set_default_timeout(15_000)
+        page.goto(app_url)
+        page.wait_for_function(PAD_READY_JS)
+        return page
+    return open_

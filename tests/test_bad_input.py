@@ -19,9 +19,6 @@ import app
 from mnist_cnn.strokes import draw_strokes
 from mnist_cnn.widgets import ImageUpload
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 # file name -> words the sentence that refuses it must contain
 UNREADABLE = {
@@ -195,46 +192,28 @@ def test_upload_reads_an_odd_but_valid_picture_as_the_digit_it_shows(page, files
 
 # In a real browser: what the person sees
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)")
-def test_browser_shows_the_sentence_for_a_bad_upload_and_then_reads_a_good_one(app_url, files):
-    from playwright.sync_api import expect, sync_playwright
+def test_browser_shows_the_sentence_for_a_bad_upload_and_then_reads_a_good_one(open_page, files):
+    from playwright.sync_api import expect
 
-    from mnist_cnn.widgets import PAD_READY_JS
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(15_000)
-        page.goto(app_url)
-        page.wait_for_function(PAD_READY_JS)
-        chooser = page.locator("#upload input[type=file]")
-        toast = page.locator(".toast-body")
-        chooser.set_input_files(files["notes.png"])
-        expect(toast).to_contain_text(UNREADABLE["notes.png"])
-        expect(toast).not_to_contain_text("upstream")
-        page.locator(".toast-close").first.click()
-        chooser.set_input_files(files["over_limit.png"])  # refused by the page before it is sent
-        expect(toast).to_contain_text("maximum allowed size of 5")
-        page.locator(".toast-close").first.click()
-        chooser.set_input_files(files["cmyk.jpg"])
-        expect(page.locator("#prediction .output-class")).to_have_text("7")
-        browser.close()
+    page = open_page()
+    chooser = page.locator("#upload input[type=file]")
+    toast = page.locator(".toast-body")
+    chooser.set_input_files(files["notes.png"])
+    expect(toast).to_contain_text(UNREADABLE["notes.png"])
+    expect(toast).not_to_contain_text("upstream")
+    page.locator(".toast-close").first.click()
+    chooser.set_input_files(files["over_limit.png"])  # refused by the page before it is sent
+    expect(toast).to_contain_text("maximum allowed size of 5")
+    page.locator(".toast-close").first.click()
+    chooser.set_input_files(files["cmyk.jpg"])
+    expect(page.locator("#prediction .output-class")).to_have_text("7")
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)")
-def test_browser_in_spanish_shows_the_sentence_in_spanish(app_url, files):
-    from playwright.sync_api import expect, sync_playwright
+def test_browser_in_spanish_shows_the_sentence_in_spanish(open_page, files):
+    from playwright.sync_api import expect
 
-    from mnist_cnn.widgets import PAD_READY_JS
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="es-ES")
-        page.set_default_timeout(15_000)
-        page.goto(app_url)
-        page.wait_for_function(PAD_READY_JS)
-        page.locator("#upload input[type=file]").set_input_files(files["notes.png"])
-        toast = page.locator(".toast-body").first
-        expect(toast).to_contain_text("El archivo no es una imagen", use_inner_text=True)
-        assert "not an image" not in toast.inner_text()  # the English sentence is there, hidden
-        browser.close()
+    page = open_page(locale="es-ES")
+    page.locator("#upload input[type=file]").set_input_files(files["notes.png"])
+    toast = page.locator(".toast-body").first
+    expect(toast).to_contain_text("El archivo no es una imagen", use_inner_text=True)
+    assert "not an image" not in toast.inner_text()  # the English sentence is there, hidden

@@ -1,37 +1,14 @@
 """The app in a real browser: Debian's Chromium driven by Playwright draws digits with the mouse, and with a finger on
 a phone-sized page."""
 import re
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 import app
 from mnist_cnn import text
 from mnist_cnn.mistakes import load_mistakes
 from mnist_cnn.render import GRIDS, MARK, PAGE
-from mnist_cnn.widgets import PAD_READY_JS
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-def open_page(browser, url: str, locale: str = "en-US"):
-    page = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900}).new_page()
-    page.set_default_timeout(15_000)
-    page.goto(url)
-    page.wait_for_function(PAD_READY_JS)
-    return page
 
 
 def draw(page, strokes) -> None:
@@ -62,8 +39,8 @@ def canvas_ink(page) -> int:
     }""")
 
 
-def test_draw_read_every_panel_clear_and_draw_again(browser, app_url, digit_strokes):
-    page = open_page(browser, app_url)
+def test_draw_read_every_panel_clear_and_draw_again(open_page, digit_strokes):
+    page = open_page()
     draw(page, digit_strokes["7"])  # no tool picked first
     expect(predicted(page)).to_have_text("7")
     for key in app.PANELS:
@@ -124,8 +101,8 @@ def framed(page, panel: str, channel: int) -> bool:
     return page.evaluate(FRAMED_JS, [panel, x - 1, y - 1])
 
 
-def test_a_clicked_map_opens_its_filter_which_follows_the_drawing(browser, app_url, digit_strokes):
-    page = open_page(browser, app_url)
+def test_a_clicked_map_opens_its_filter_which_follows_the_drawing(open_page, digit_strokes):
+    page = open_page()
     draw(page, digit_strokes["7"])
     expect(predicted(page)).to_have_text("7")
     detail = page.locator("#kernel-detail .l-en")  # the English half, the one shown on an English page
@@ -159,8 +136,8 @@ def test_a_clicked_map_opens_its_filter_which_follows_the_drawing(browser, app_u
     expect(page.locator("#saliency .l-es")).to_be_visible()
 
 
-def test_a_misread_test_digit_is_read_like_a_drawing(browser, app_url, digit_strokes):
-    page = open_page(browser, app_url)
+def test_a_misread_test_digit_is_read_like_a_drawing(open_page, digit_strokes):
+    page = open_page()
     draw(page, digit_strokes["1"])
     expect(predicted(page)).to_have_text("1")
     mistakes = load_mistakes()
@@ -173,8 +150,8 @@ def test_a_misread_test_digit_is_read_like_a_drawing(browser, app_url, digit_str
         expect(page.locator(f"#{key} img")).to_have_count(1)
 
 
-def test_undo_removes_the_last_stroke(browser, app_url, digit_strokes):
-    page = open_page(browser, app_url)
+def test_undo_removes_the_last_stroke(open_page, digit_strokes):
+    page = open_page()
     draw(page, digit_strokes["1"])
     expect(predicted(page)).to_have_text("1")
     draw(page, [[(0.05, 0.5), (0.95, 0.5)]])  # a bar across: no longer a 1
@@ -186,24 +163,24 @@ def test_undo_removes_the_last_stroke(browser, app_url, digit_strokes):
     assert canvas_ink(page) == 0
 
 
-def test_a_dot_is_not_a_digit(browser, app_url):
-    page = open_page(browser, app_url)
+def test_a_dot_is_not_a_digit(open_page):
+    page = open_page()
     box = page.locator("#draw canvas").bounding_box()
     page.mouse.click(box["x"] + 140, box["y"] + 140)
     expect(page.locator("#status")).to_contain_text(text.EN["error.blank"].split(":")[0])
     expect(predicted(page)).to_have_count(0)
 
 
-def test_an_example_is_read_like_a_drawing(browser, app_url):
-    page = open_page(browser, app_url)
+def test_an_example_is_read_like_a_drawing(open_page):
+    page = open_page()
     page.locator("#examples button").nth(3).click()  # the examples are the digits 0 to 9 in order
     expect(predicted(page)).to_have_text("3")
     expect(page.locator("#act-output img")).to_have_count(1)
 
 
 @pytest.mark.parametrize("locale, lang", [("es-ES", "ES"), ("en-US", "EN")])
-def test_page_follows_the_browser_language_and_switches(browser, app_url, locale, lang):
-    page = open_page(browser, app_url, locale)
+def test_page_follows_the_browser_language_and_switches(open_page, locale, lang):
+    page = open_page(locale=locale)
     words, other = (text.ES, text.EN) if lang == "ES" else (text.EN, text.ES)
     expect(page.locator("h1").first).to_have_text(words["app.title"])
     expect(page.locator("#clear")).to_have_text(words["clear"])
@@ -226,13 +203,8 @@ def touch_draw(page, strokes) -> None:
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
-def test_a_phone_draws_with_a_finger_without_scrolling_the_page(browser, app_url, digit_strokes):
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True,
-                                has_touch=True, locale="en-US")
-    page = phone.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(app_url)
-    page.wait_for_function(PAD_READY_JS)
+def test_a_phone_draws_with_a_finger_without_scrolling_the_page(open_page, digit_strokes):
+    page = open_page(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True)
     pad = page.locator("#draw canvas").bounding_box()
     assert pad["x"] >= 0 and pad["x"] + pad["width"] <= 390  # the whole pad fits the screen
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # and nothing scrolls sideways
@@ -241,4 +213,4 @@ def test_a_phone_draws_with_a_finger_without_scrolling_the_page(browser, app_url
     touch_draw(page, digit_strokes["7"])
     expect(predicted(page)).to_have_text("7")
     assert page.evaluate("window.scrollY") == scrolled  # the finger drew; it did not scroll the page
-    phone.close()
+    page.context.close()
