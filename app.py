@@ -25,8 +25,10 @@ from mnist_cnn.data import load_mnist
 from mnist_cnn.mistakes import StaleMistakesError, load_mistakes
 from mnist_cnn.model import Net
 from mnist_cnn.pipeline import Reading, activations, confidences, read_digit, read_mnist
-from mnist_cnn.preprocess import BlankImageError, InputError
-from mnist_cnn.render_detail import (DETAIL_CSS, bilingual, kernel_html, kernel_picture, mistakes_gallery,
+from mnist_cnn.errors import BlankImageError, InputError
+from mnist_cnn.i18n import CSS as I18N_CSS
+from mnist_cnn.i18n import bilingual, sentence
+from mnist_cnn.render_detail import (DETAIL_CSS, kernel_html, kernel_picture, mistakes_gallery,
                                      mistakes_intro, saliency_caption, saliency_picture, softmax_html)
 from mnist_cnn.widgets import (CLEAR_JS, UNDO_JS, ImageUpload, close_up, data_url, drawing_pad, figure,
                                language_switch, picture)
@@ -59,7 +61,7 @@ TO_DETAIL_JS = "() => { document.querySelector('#kernel-detail')?.scrollIntoView
 
 # what launch() needs besides the address; the tests launch with it too
 # run_history=False: Gradio keeps no record of the calls (no run history page, no saving them to a Hub bucket)
-LAUNCH = {"i18n": i18n, "css": CSS + DETAIL_CSS,  # DETAIL_CSS shows the close-ups in the page's language
+LAUNCH = {"i18n": i18n, "css": CSS + I18N_CSS + DETAIL_CSS,  # I18N_CSS shows only the page's language
           "max_file_size": "5mb", "run_history": False}
 
 
@@ -70,7 +72,7 @@ def blank_outputs(status: str | I18nData = "") -> list:
 
 def error_popup(e: InputError) -> gr.Error:
     """An input error as a popup in the page's language (DETAIL_CSS hides the other), with no traceback in the log."""
-    return gr.Error(bilingual(lambda lang: html.escape(e.sentence(lang))), print_exception=False)
+    return gr.Error(bilingual(lambda lang: html.escape(sentence(e, lang))), print_exception=False)
 
 
 def kernel_view(model: Net, x: torch.Tensor, chosen: tuple[str, int], acts: dict | None = None) -> str:
@@ -142,7 +144,7 @@ def predict(model: Net, image) -> dict[str, float]:
     try:
         return confidences(read_digit(model, image))
     except InputError as e:
-        raise gr.Error(str(e), print_exception=False) from None  # the sender's mistake: no traceback in the log
+        raise gr.Error(sentence(e), print_exception=False) from None  # the sender's mistake: no traceback in the log
 
 
 def clear() -> list:

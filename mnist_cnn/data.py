@@ -68,3 +68,8 @@ def normalise(images: torch.Tensor) -> torch.Tensor:
     if images.dtype == torch.uint8:
         x = x / 255.0
     return ((x - MEAN) / STD).unsqueeze(1)
+
+
+def denormalise(x):
+    """The network's input (any shape, tensor or array) back to ink in [0, 1]: the inverse of normalise."""
+    return x * STD + MEAN

@@ -13,8 +13,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .data import MEAN, STD
-from .text import EN, ES
+from .data import normalise
+from .errors import BlankImageError, InputError
 
 MAX_PIXELS = 25_000_000  # 5000×5000: far more than any drawing; a decompression bomb is refused before decoding
 MAX_BYTES = 10_000_000
@@ -25,29 +25,10 @@ FINE = 80  # the digit is thinned or thickened at 4× the 20 px box, where strok
 STROKE_WIDTH = 3.5
 
 
-class InputError(ValueError):
-    """An input that cannot be read as a digit: a text.py key and its values. str() is the English sentence for
-    the person who sent it; sentence("es") the Spanish one."""
-
-    def __init__(self, key: str, **values) -> None:
-        self.key, self.values = key, values
-        super().__init__(self.sentence("en"))
-
-    def sentence(self, lang: str) -> str:
-        """The sentence in "en" or "es", with decimals written as that language writes them."""
-        texts, point = (ES, ",") if lang == "es" else (EN, ".")
-        return texts[self.key] % {k: f"{v:.1f}".replace(".", point) if isinstance(v, float) else v
-                                  for k, v in self.values.items()}
-
-
-class BlankImageError(InputError):
-    """Nothing is drawn: no ink, or only a stray dot."""
-
-
 @dataclass(frozen=True)
 class Prepared:
     """The network's input and the steps that led to it, for the app to show."""
-    tensor: torch.Tensor  # (1, 1, 28, 28), normalised with MEAN and STD
+    tensor: torch.Tensor  # (1, 1, 28, 28), normalised as data.normalise does
     ink: np.ndarray  # uint8 (H, W): the ink found, white on black
     box: tuple  # (x0, y0, x1, y1) of the ink in `ink`, x1 and y1 exclusive
     digit20: np.ndarray  # uint8 (h, w): the digit with its longer side scaled to 20 px
@@ -215,5 +196,4 @@ def prepare(source) -> Prepared:
     fx0, fy0, fx1, fy1 = ink_box(fine_a, level=0)
     digit20 = np.asarray(resize_longer_side(fine_a[fy0:fy1, fx0:fx1], 20))
     centred28 = centre_by_mass(digit20)
-    x = (torch.from_numpy(centred28).float() / 255 - MEAN) / STD
-    return Prepared(x.view(1, 1, 28, 28), ink8, (x0, y0, x1, y1), digit20, centred28)
+    return Prepared(normalise(torch.from_numpy(centred28)[None]), ink8, (x0, y0, x1, y1), digit20, centred28)

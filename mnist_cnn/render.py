@@ -14,7 +14,8 @@ from .preprocess import Prepared
 
 # Palette indices 0..15 are page colours; 16..255 hold a colour scale (values, or greys for the input pictures).
 BG, TEXT, MUTED, FRAME, MARK = range(5)
-PAGE = [(255, 255, 255), (34, 34, 34), (105, 105, 105), (200, 200, 200), (0, 184, 92)]
+GREEN = (0, 184, 92)  # what is picked or found: the chosen map, the ink's box, the most active units
+PAGE = [(255, 255, 255), (34, 34, 34), (105, 105, 105), (200, 200, 200), GREEN]
 LEVELS = 119  # colour steps on each side of zero
 ZERO = 16 + LEVELS  # palette index of the value 0; ZERO - LEVELS .. ZERO + LEVELS run from -max to +max
 WARM = [(0, 0, 0), (140, 28, 14), (222, 90, 20), (250, 172, 46), (255, 244, 188)]  # from 0 to +max

@@ -5,15 +5,12 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from .data import MEAN, STD
-from .text import EN, ES
+from .data import denormalise
+from .i18n import number, t
+from .render import GREEN
 
-TEXTS = {"en": EN, "es": ES}
-
-# Small stylesheet for the tables below; the app passes it to launch(css=...). Gradio sets <html lang> to the
-# page's language (the browser's, or the one picked in Settings), so bilingual() output shows only that language.
+# Small stylesheet for the tables below; the app passes it to launch(css=...).
 DETAIL_CSS = """
-html:lang(es) .l-en, html:not(:lang(es)) .l-es { display: none; }
 .kd-row { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; }
 .kd-grid { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 .kd-grid caption { font-size: 0.85em; opacity: 0.8; }
@@ -25,31 +22,15 @@ html:lang(es) .l-en, html:not(:lang(es)) .l-es { display: none; }
 .sm-table th, .sm-table td { border-bottom: 1px solid #ddd; padding: 2px 8px; text-align: right; }
 """
 
-PAPER, PAD_GREY, MARK = (255, 255, 255), (200, 200, 200), (0, 190, 90)
+PAPER, PAD_GREY = (255, 255, 255), (200, 200, 200)
 UP, DOWN = np.array([215, 48, 39]), np.array([33, 102, 172])  # red: pushed the class up; blue: pushed it down
 
 
-def t(key: str, lang: str = "en", **values) -> str:
-    """One sentence of text.py in lang ("en" or "es"; anything else falls back to English), with values filled in."""
-    return TEXTS.get(lang, EN)[key] % values
-
-
-def bilingual(render, *args) -> str:
-    """render(*args, lang) in English and in Spanish, each wrapped so that DETAIL_CSS shows only the page's one."""
-    return "".join(f'<div class="l-{lang}" lang="{lang}">{render(*args, lang)}</div>' for lang in TEXTS)
-
-
-def num(v: float) -> str:
-    """A number as the tables show it: 3 decimals, a true minus sign."""
-    s = f"{v:.3f}"
-    return "0.000" if s == "-0.000" else s.replace("-", "−")
-
-
-def grid_html(a: np.ndarray, caption: str, pad: np.ndarray | None = None) -> str:
+def grid_html(a: np.ndarray, caption: str, lang: str, pad: np.ndarray | None = None) -> str:
     """A small matrix as an HTML table; cells where pad is True are marked as padding."""
     rows = []
     for i, row in enumerate(a):
-        cells = "".join(f'<td{" class=kd-pad" if pad is not None and pad[i, j] else ""}>{num(v)}</td>'
+        cells = "".join(f'<td{" class=kd-pad" if pad is not None and pad[i, j] else ""}>{number(v, lang)}</td>'
                         for j, v in enumerate(row))
         rows.append(f"<tr>{cells}</tr>")
     return f'<table class="kd-grid"><caption>{caption}</caption>{"".join(rows)}</table>'
@@ -74,19 +55,19 @@ def kernel_html(detail: dict, lang: str = "en") -> str:
     if pad.any():
         intro += " " + t("kernel.padding", lang)
     parts = [f"<p><b>{title}</b></p><p>{intro}</p>",
-             '<div class="kd-row">', grid_html(d["weights"][k], t("kernel.weights", lang)),
-             '<span class="kd-op">×</span>', grid_html(d["patch"][k], t("kernel.patch", lang), pad),
-             '<span class="kd-op">=</span>', grid_html(d["products"][k], t("kernel.products", lang), pad), "</div>"]
+             '<div class="kd-row">', grid_html(d["weights"][k], t("kernel.weights", lang), lang),
+             '<span class="kd-op">×</span>', grid_html(d["patch"][k], t("kernel.patch", lang), lang, pad),
+             '<span class="kd-op">=</span>', grid_html(d["products"][k], t("kernel.products", lang), lang, pad), "</div>"]
     if conv2:
         rows = d["partial_sums"].reshape(-1, 8)  # 32 input channels in 4 rows of 8
         cells = "".join("<tr>" + "".join(f'<td{" class=kd-top" if 8 * i + j == k else ""} title="{8 * i + j}">'
-                                         f"{num(v)}</td>" for j, v in enumerate(row)) + "</tr>"
+                                         f"{number(v, lang)}</td>" for j, v in enumerate(row)) + "</tr>"
                         for i, row in enumerate(rows))
-        parts.append(f"<p>{t('kernel.sum', lang)} ({t('kernel.in_channel', lang)} {k}): {num(d['partial_sums'][k])}. "
+        parts.append(f"<p>{t('kernel.sum', lang)} ({t('kernel.in_channel', lang)} {k}): {number(d['partial_sums'][k], lang)}. "
                      f"{t('kernel.partials', lang)}</p><table class=\"kd-grid\">{cells}</table>")
     total = t("kernel.sum.channels", lang, n=d["in_channels"]) if conv2 else t("kernel.sum", lang)
-    parts.append(f"<p>{total} = {num(d['sum'])}; + {t('kernel.bias', lang)} {num(d['bias'])} = {num(d['pre_relu'])}; "
-                 f"ReLU → <b>{num(d['value'])}</b> = {t('kernel.check', lang)} ({num(d['activation'])}). "
+    parts.append(f"<p>{total} = {number(d['sum'], lang)}; + {t('kernel.bias', lang)} {number(d['bias'], lang)} = {number(d['pre_relu'], lang)}; "
+                 f"ReLU → <b>{number(d['value'], lang)}</b> = {t('kernel.check', lang)} ({number(d['activation'], lang)}). "
                  f"{t('kernel.relu', lang)}</p>")
     return f'<div class="kd">{"".join(parts)}</div>'
 
@@ -98,11 +79,11 @@ def softmax_html(steps: dict, lang: str = "en") -> str:
                                              t("softmax.prob", lang), "log p"))
     rows = "".join(
         f'<tr{" class=sm-top" if d == top else ""}><td>{d}</td>'
-        + "".join(f"<td>{num(steps[k][d])}</td>" for k in ("logits", "shifted", "exp", "probs", "log_probs"))
+        + "".join(f"<td>{number(steps[k][d], lang)}</td>" for k in ("logits", "shifted", "exp", "probs", "log_probs"))
         + "</tr>" for d in range(10))
-    return (f'<div class="sm"><p>{t("softmax.shift", lang, max=num(steps["max"]))}</p>'
+    return (f'<div class="sm"><p>{t("softmax.shift", lang, max=number(steps["max"], lang))}</p>'
             f'<table class="sm-table"><tr>{head}</tr>{rows}</table>'
-            f'<p>{t("softmax.sum", lang, sum=num(steps["sum"]))} {t("softmax.log", lang)}</p>'
+            f'<p>{t("softmax.sum", lang, sum=number(steps["sum"], lang))} {t("softmax.log", lang)}</p>'
             f'<p>{t("softmax.dim", lang)}</p></div>')
 
 
@@ -113,7 +94,7 @@ def saliency_caption(result: dict, lang: str = "en") -> str:
 
 def ink(x: torch.Tensor) -> np.ndarray:
     """(28, 28) ink in [0, 1] of a normalised (1, 1, 28, 28) input."""
-    return (x.detach()[0, 0].double() * STD + MEAN).clamp(0, 1).numpy()
+    return denormalise(x.detach()[0, 0].double()).clamp(0, 1).numpy()
 
 
 def saliency_picture(x: torch.Tensor, result: dict, scale: int = 8) -> Image.Image:
@@ -137,7 +118,7 @@ def plane_picture(plane: np.ndarray, cell: int, mark: tuple, size: int, frame: t
     img = Image.fromarray(a).resize(((w + 2) * cell, (h + 2) * cell), Image.Resampling.NEAREST)
     r0, c0 = mark[0] + 1, mark[1] + 1  # +1 for the padding frame
     ImageDraw.Draw(img).rectangle([c0 * cell, r0 * cell, (c0 + size) * cell - 1, (r0 + size) * cell - 1],
-                                  outline=MARK, width=2)
+                                  outline=GREEN, width=2)
     return img
 
 
@@ -145,7 +126,7 @@ def kernel_picture(detail: dict, side: int = 240) -> Image.Image:
     """Left: the input with the 3×3 patch boxed (the padding frame in grey); right: the map with its pixel boxed."""
     plane, fmap = detail["input_plane"], detail["map"]
     if detail["layer"] == "conv1":
-        plane = plane * STD + MEAN  # back to ink in [0, 1], so that the digit looks like itself
+        plane = denormalise(plane)  # back to ink in [0, 1], so that the digit looks like itself
     cell = side // (plane.shape[0] + 2)
     pad = detail["padding"]
     left = plane_picture(plane, cell, (detail["row"] - pad, detail["col"] - pad), 3, PAD_GREY)
@@ -158,8 +139,7 @@ def kernel_picture(detail: dict, side: int = 240) -> Image.Image:
 
 def mistakes_intro(n: int, total: int, lang: str = "en") -> str:
     """The sentence above the gallery, with thousands written the language's way (10,000 / 10 000)."""
-    sep = "\u00a0" if lang == "es" else ","  # Spanish: a no-break space, as in text.py
-    return t("mistakes.intro", lang, n=n, total=f"{total:,}".replace(",", sep))
+    return t("mistakes.intro", lang, n=n, total=total)
 
 
 def mistakes_gallery(mistakes: list[dict], images: torch.Tensor, scale: int = 4) -> list[tuple[Image.Image, str]]:

@@ -10,7 +10,9 @@ import torch
 from PIL import Image, ImageDraw, ImageOps
 
 from mnist_cnn.data import load_mnist, normalise
-from mnist_cnn.preprocess import MAX_BYTES, BlankImageError, InputError, prepare
+from mnist_cnn.errors import BlankImageError, InputError
+from mnist_cnn.i18n import sentence
+from mnist_cnn.preprocess import MAX_BYTES, prepare
 from mnist_cnn.strokes import draw_strokes
 
 ONE = [[(0.38, 0.12), (0.5, 0.0), (0.5, 1.0)]]  # a "1" with a short flag, in the unit square
@@ -54,7 +56,7 @@ def centre_of_mass(a: np.ndarray) -> tuple[float, float]:
 
 
 def assert_one_sentence(e: pytest.ExceptionInfo) -> str:
-    message = str(e.value)
+    message = sentence(e.value)
     assert message[0].isupper() and message.endswith(".") and "\n" not in message and "Traceback" not in message
     return message.lower()
 
@@ -301,5 +303,5 @@ def test_input_errors_have_their_spanish_sentence_with_a_decimal_comma(tmp_path)
         f.truncate(12_345_678)  # sparse: costs no disk
     with pytest.raises(InputError) as e:
         prepare(huge)
-    assert str(e.value) == "The file is too large (12.3 MB); the limit is 10 MB."
-    assert e.value.sentence("es") == "El archivo es demasiado grande (12,3 MB); el límite es de 10 MB."
+    assert sentence(e.value) == "The file is too large (12.3 MB); the limit is 10 MB."
+    assert sentence(e.value, "es") == "El archivo es demasiado grande (12,3 MB); el límite es de 10 MB."

@@ -7,8 +7,10 @@ import torch
 from mnist_cnn.analysis import kernel_detail, saliency, softmax_steps
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.data import load_mnist, normalise
-from mnist_cnn.render_detail import (bilingual, kernel_html, kernel_picture, mistakes_gallery, mistakes_intro, num,
-                                     saliency_caption, saliency_picture, softmax_html)
+from mnist_cnn.i18n import bilingual, number
+from mnist_cnn.render_detail import (kernel_html, kernel_picture, mistakes_gallery, mistakes_intro, saliency_caption,
+                                     saliency_picture, softmax_html)
+from mnist_cnn.render import GREEN
 from mnist_cnn.text import EN, ES
 
 KEYS = ("kernel.title", "kernel.input.conv1", "kernel.input.conv2", "kernel.padding", "kernel.weights",
@@ -38,7 +40,8 @@ def test_kernel_html_shows_the_worked_numbers(model, x, layer):
     d = kernel_detail(model, x, layer, 3)
     k = d["top_channel"] if layer == "conv2" else 0
     en, es = kernel_html(d, "en"), kernel_html(d, "es")
-    for html in (en, es):
+    for html, lang in ((en, "en"), (es, "es")):
+        num = lambda v: number(v, lang)  # noqa: E731
         assert f"<b>{num(d['value'])}</b>" in html and num(d["bias"]) in html and num(d["sum"]) in html
         for v in np.concatenate([d["weights"][k].ravel(), d["patch"][k].ravel(), d["products"][k].ravel()]):
             assert f">{num(v)}</td>" in html
@@ -54,7 +57,7 @@ def test_softmax_html_has_one_row_per_digit_and_the_models_numbers(model, x):
     rows = re.findall(r"<tr[^>]*><td>(\d)</td>", html)
     assert rows == [str(d) for d in range(10)]
     for v in log_probs[0]:
-        assert num(float(v)) in html
+        assert number(float(v), "es") in html and "," in number(float(v), "es")
     assert "dim=1" in html and "sm-top" in html
 
 
@@ -75,7 +78,7 @@ def test_kernel_picture_boxes_the_patch_in_green(model, x):
     img = np.asarray(kernel_picture(d, side=240))
     cell = 240 // 16
     r0, c0 = d["row"] * cell, d["col"] * cell  # the 3×3 box starts one cell above-left; +1 cell for the frame
-    assert tuple(img[r0, c0 + cell]) == (0, 190, 90)
+    assert tuple(img[r0, c0 + cell]) == GREEN
 
 
 def test_mistakes_gallery_captions_the_label_and_guess():
