@@ -5,277 +5,285 @@ Run `python app.py` and open the address it prints; `python app.py --share` also
 import argparse
 import contextlib
 import ctypes
-import html
 import io
+import os
 import sys
-import tempfile
-from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-import gradio as gr
-import torch
-from gradio.i18n import I18nData
-from PIL import Image, ImageOps
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio loads: no look-ups of its analytics hosts
 
-from mnist_cnn import render, text
-from mnist_cnn.analysis import kernel_detail, saliency, softmax_steps
-from mnist_cnn.checkpoint import WEIGHTS, WeightsError, load_model
-from mnist_cnn.data import load_mnist
-from mnist_cnn.mistakes import StaleMistakesError, load_mistakes
-from mnist_cnn.model import Net
-from mnist_cnn.pipeline import Reading, activations, confidences, read_digit, read_mnist
-from mnist_cnn.errors import BlankImageError, InputError
-from mnist_cnn.i18n import CSS as I18N_CSS
-from mnist_cnn.i18n import bilingual, sentence
-from mnist_cnn.render_detail import (DETAIL_CSS, kernel_html, kernel_picture, mistakes_gallery,
-                                     mistakes_intro, saliency_caption, saliency_picture, softmax_html)
-from mnist_cnn.widgets import (CLEAR_JS, UNDO_JS, ImageUpload, close_up, data_url, drawing_pad, figure,
-                               language_switch, picture)
+import gradio as gr  # noqa: E402
+import torch  # noqa: E402
+from gradio.utils import get_upload_folder  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
-# The outputs in the order the data flows; each id is also the element id the page and the tests look for.
-PANELS = ("input28", "act-conv1", "act-pool1", "act-conv2", "act-pool2", "act-fc1", "act-output")
-CLOSE_UP = ("kernel-detail", "saliency", "softmax-steps")  # the "Look closer" part, under the panels
-OUTPUTS = ("prediction",) + PANELS + CLOSE_UP + ("status",)
-MAPS = {"act-conv1": "conv1", "act-conv2": "conv2"}  # panels whose maps open their filter in kernel-detail
+from mnist_cnn import i18n, inputs, render, text, views  # noqa: E402
+from mnist_cnn.checkpoint import WEIGHTS, WeightsError, load_model  # noqa: E402
+from mnist_cnn.data import load_mnist  # noqa: E402
+from mnist_cnn.door import Door  # noqa: E402
+from mnist_cnn.errors import BlankImageError, InputError  # noqa: E402
+from mnist_cnn.mistakes import StaleMistakesError, load_mistakes  # noqa: E402
+from mnist_cnn.model import Net  # noqa: E402
+from mnist_cnn.pipeline import Reading, confidences, read_digit, read_mnist, read_prepared  # noqa: E402
+from mnist_cnn.preprocess import Prepared  # noqa: E402
+from mnist_cnn.render_detail import DETAIL_CSS  # noqa: E402
+from mnist_cnn.widgets import CLEAR_JS, READ, UNDO_JS, ApiFile, UploadButton, drawing_pad, language_switch, picture  # noqa: E402
+
 EXAMPLE_DIGITS = range(10)  # one real MNIST test digit of each class
 # Every event that runs the network shares these slots. Two keep both cores busy (one torch thread each) while a
 # large upload is read; more only add memory: reading a 5000×5000 PNG (the pixel limit) peaks at ~200 MB.
 CNN = {"concurrency_id": "cnn", "concurrency_limit": 2}
+PRIVATE = {"api_visibility": "private", "show_progress": "hidden"}  # the page's own events (callable all the same)
 # Queue positions are sent every second, not to every waiting request each time one starts: with a classroom
 # waiting, those messages cost the server more than the network does (bench/bench_load.py).
 QUEUE = {"status_update_rate": 1, "max_size": 256}  # 256 waiting: a few seconds of work, then "queue is full"
 CACHE_CLEANUP = (600, 600)  # every 10 minutes, Gradio deletes the uploads it keeps that are older than 10 minutes
-i18n = gr.I18n(en=text.EN, es=text.ES)
+SESSION_TTL = 3600  # seconds a session's own state (its reading, its chosen filter) lives after its last change
 
 CSS = """
-#examples img, #mistakes img { image-rendering: pixelated; }
+#mistakes img, #examples img { image-rendering: pixelated; }
 #softmax-steps { overflow-x: auto; }
 #saliency img { width: 224px; }  /* sent at 28×28: the page scales it up, without blur */
-#mistakes .grid-container { grid-template-columns: repeat(auto-fill, minmax(104px, 1fr)); }  /* as many as fit */
 body:not(.all-ten) #prediction .confidence-set:nth-of-type(n+4) { display: none; }
+#prediction .confidence-set { pointer-events: none; }  /* the rows do nothing when clicked */
+.unsure { padding: 6px 10px; border-left: 4px solid #b45309; background: #fff7ed; color: #222; }
+#status [role=status]:not(:empty) { padding: 6px 10px; border-left: 4px solid #b91c1c; background: #fef2f2;
+                                     color: #222; }
 """
 ALL_TEN_JS = "(on) => { document.body.classList.toggle('all-ten', on); }"  # the checkbox shows or hides 4 to 10
-# after a click on a map: its filter opens far below the maps, so the page goes there
+# after a map is picked: its filter opens far below the maps, so the page goes there
 TO_DETAIL_JS = "() => { document.querySelector('#kernel-detail')?.scrollIntoView(); }"
 
 # what launch() needs besides the address; the tests launch with it too
 # run_history=False: Gradio keeps no record of the calls (no run history page, no saving them to a Hub bucket)
-LAUNCH = {"i18n": i18n, "css": CSS + I18N_CSS + DETAIL_CSS,  # I18N_CSS shows only the page's language
-          "max_file_size": "5mb", "run_history": False}
+LAUNCH = {"i18n": gr.I18n(en=text.EN, es=text.ES), "css": CSS + i18n.CSS + DETAIL_CSS, "max_file_size": "5mb",
+          "run_history": False, "state_session_capacity": 2000,
+          "app_kwargs": {"middleware": [Middleware(Door, upload_folder=get_upload_folder())]}}
 
 
-def blank_outputs(status: str | I18nData = "") -> list:
-    """Every output emptied (no prediction, no pictures), with a status line; then no input kept for clicks."""
-    return [None] * (len(OUTPUTS) - 1) + [status, None]
+@dataclass
+class App:
+    """What every handler needs: the shipped network and the MNIST test digits (examples, mistakes)."""
+    model: Net
+    images: torch.Tensor  # uint8 (10000, 28, 28)
+    labels: torch.Tensor
+    mistakes: list[dict]
+    examples: list[int]  # indices into images, one per digit
+    upload_folder: str
+
+    def show(self, reading: Reading, chosen, lang: str) -> dict:
+        """Every output of a reading, and the reading kept in the session for clicks and the language switch."""
+        return {**views.reading_view(self.model, reading, chosen, lang), "current": reading.prepared}
+
+    def read(self, source, chosen, lang: str) -> dict:
+        """Read an image the visitor sent; an input error keeps the page as it was and says what is wrong."""
+        try:
+            return self.show(read_digit(self.model, source), chosen, lang)
+        except BlankImageError as e:  # never a confident answer to a blank page
+            return {**views.blank_view(e, lang), "current": None}
+        except InputError as e:
+            return {"status": views.status(e, lang)}
+
+    def drawn(self, value, chosen, lang) -> dict:
+        """The pad's drawing -> every output; the pad gets READ back, so the session does not keep the drawing."""
+        lang = i18n.language(lang)
+        try:
+            png = inputs.drawing(value)
+        except InputError as e:
+            return {"status": views.status(e, lang), "pad": READ}
+        if png is None:  # the pad was emptied (Undo of the last stroke)
+            return {**views.blank_view(), "current": None}
+        return {**self.read(png, chosen, lang), "pad": READ}
+
+    def uploaded(self, path, chosen, lang) -> dict:
+        """An uploaded file -> every output, the pad emptied so that the page shows one input."""
+        lang = i18n.language(lang)
+        try:
+            path = inputs.uploaded(path, self.upload_folder)
+        except InputError as e:
+            return {"status": views.status(e, lang)}
+        out = self.read(path, chosen, lang)
+        return {**out, "pad": ""} if "current" in out else out
+
+    def digit(self, index, chosen, lang, reader, images) -> dict:
+        """A click on one of a row of test digits -> every output for it, the pad emptied; a bad index: nothing."""
+        try:
+            i = inputs.whole(index, 0, len(images) - 1)
+        except ValueError:
+            return {}
+        return {**self.show(reader(self.model, self.images[images[i]]), chosen, i18n.language(lang)), "pad": ""}
+
+    def pick(self, index, current: Prepared | None, lang, panel: str) -> dict:
+        """A map picked in a panel -> its filter worked out, the choice kept, both panels of maps with it framed."""
+        try:
+            channel = inputs.whole(index, 0, render.GRIDS[panel].channels - 1)
+        except ValueError:
+            return {}
+        if current is None:
+            return {}
+        chosen = (render.MAP_LAYERS[panel], channel)
+        return {**views.picked_view(self.model, current.tensor, chosen, i18n.language(lang)), "chosen": chosen}
+
+    def relabel(self, current: Prepared | None, chosen, lang) -> dict:
+        """The page's language changed: the current reading again, its numbers and alt texts in that language."""
+        if current is None:
+            return {}
+        return self.show(read_prepared(self.model, current), chosen, i18n.language(lang))
+
+    def clear(self) -> dict:
+        """Clear: no drawing, every output emptied."""
+        return {**views.blank_view(), "current": None, "pad": ""}
+
+    def predict(self, path) -> dict[str, float]:
+        """The /predict endpoint: an uploaded image file -> the 10 class confidences."""
+        try:
+            return confidences(read_digit(self.model, inputs.uploaded(path, self.upload_folder)))
+        except InputError as e:  # the sender's mistake: one sentence, no traceback in the log
+            raise gr.Error(i18n.sentence(e), print_exception=False) from None
 
 
-def error_popup(e: InputError) -> gr.Error:
-    """An input error as a popup in the page's language (DETAIL_CSS hides the other), with no traceback in the log."""
-    return gr.Error(bilingual(lambda lang: html.escape(sentence(e, lang))), print_exception=False)
+def read_as_drawn(model: Net, image: torch.Tensor) -> Reading:
+    """An MNIST digit (uint8 28×28) read as a drawing is: through the app's preprocessing."""
+    return read_digit(model, image.numpy())
 
 
-def kernel_view(model: Net, x: torch.Tensor, chosen: tuple[str, int], acts: dict | None = None) -> str:
-    """The chosen filter (layer, channel) worked out on input x (1, 1, 28, 28): where it looked, and the numbers.
-
-    acts: x's activations, without the batch dimension, if they are at hand (else the forward pass runs again)."""
-    acts = None if acts is None else {k: v[None] for k, v in acts.items()}
-    detail = kernel_detail(model, x, *chosen, acts)
-    return figure(kernel_picture(detail, side=180), f"{chosen[0]} #{chosen[1]}", bilingual(kernel_html, detail))
-
-
-def outputs_of(model: Net, reading: Reading, chosen: tuple[str, int] | None) -> list:
-    """A reading -> the prediction, every panel, the close-ups and an empty status; then its input, kept for clicks."""
-    if chosen is None:  # before any click on a map: the conv1 filter whose map is strongest
-        chosen = ("conv1", int(reading.activations["conv1_relu"].amax((1, 2)).argmax()))
-    pictures = render.panels(reading.prepared, reading.activations, model, chosen)  # the chosen map framed
-    x = reading.prepared.tensor
-    why = saliency(model, x)  # for the predicted class
-    close = [kernel_view(model, x, chosen, reading.activations),
-             figure(saliency_picture(x, why, scale=1), "saliency", bilingual(saliency_caption, why)),  # CSS scales
-             bilingual(softmax_html, softmax_steps(reading.activations["logits"]))]
-    return [confidences(reading)] + [data_url(pictures[k]) for k in PANELS] + close + ["", x]
-
-
-def show(model: Net, source, chosen: tuple[str, int] | None = None) -> list:
-    """A drawing or image -> every output (see outputs_of); an empty drawing empties them."""
-    if source is None or source == "":
-        return blank_outputs()
-    try:
-        reading = read_digit(model, source)
-    except BlankImageError:
-        return blank_outputs(i18n("error.blank"))  # shown in the page's language, and no answer
-    except InputError as e:
-        raise error_popup(e) from None  # the previous reading stays on the page
-    return outputs_of(model, reading, chosen)
-
-
-def show_file(model: Net, path: str | None, chosen: tuple[str, int] | None = None) -> list:
-    """An uploaded or example image -> as show(), with the drawing emptied so that the page shows one input."""
-    return [""] + show(model, path, chosen)
-
-
-def pick_map(model: Net, panel: str, x: torch.Tensor | None, evt: gr.SelectData) -> list:
-    """A click on a map of conv1 or conv2 -> that filter worked out on the current input, the choice kept, and the
-    conv1 and conv2 panels again, with the clicked map framed."""
-    try:
-        channel = render.grid_cell(panel, *evt.index)
-    except (TypeError, ValueError):  # not an (x, y) pixel
-        channel = None
-    if x is None or channel is None:  # a gap, a margin, the colour bar, or nothing read yet
-        return [gr.skip()] * (2 + len(MAPS))
-    chosen = (MAPS[panel], channel)
-    acts = activations(model, x)
-    framed = [data_url(render.grid_picture(key, acts, model, chosen)) for key in MAPS]
-    return [kernel_view(model, x, chosen, acts), chosen] + framed
-
-
-def show_mistake(model: Net, images, mistakes: list[dict], chosen: tuple[str, int] | None,
-                 evt: gr.SelectData) -> list:
-    """A click on a misread test digit -> every output for it, read as the evaluation read it; no drawing, no upload."""
-    if not isinstance(evt.index, int) or not 0 <= evt.index < len(mistakes):  # not one of the gallery's pictures
-        return [gr.skip()] * (len(OUTPUTS) + 3)
-    reading = read_mnist(model, images[mistakes[evt.index]["index"]])
-    return ["", None] + outputs_of(model, reading, chosen)
-
-
-def predict(model: Net, image) -> dict[str, float]:
-    """The /predict endpoint: an image file -> the 10 class confidences."""
-    try:
-        return confidences(read_digit(model, image))
-    except InputError as e:
-        raise gr.Error(sentence(e), print_exception=False) from None  # the sender's mistake: no traceback in the log
-
-
-def clear() -> list:
-    """Clear: no drawing, no upload, every output reset."""
-    return ["", None] + blank_outputs()
-
-
-def example_files(folder: Path) -> list[str]:
-    """PNGs of the first MNIST test digit of each class, black on white like a drawing, written to folder."""
-    images, labels = load_mnist("test")
-    paths = []
-    for d in EXAMPLE_DIGITS:
-        i = int((labels == d).nonzero()[0])
-        path = folder / f"mnist_test_{i}_digit_{d}.png"
-        ImageOps.invert(Image.fromarray(images[i].numpy())).save(path)
-        paths.append(str(path))
-    return paths
-
-
-def panel(key: str, component: gr.components.Component) -> None:
-    """A panel: its title, its picture, its explanation."""
-    gr.Markdown("### " + i18n(f"{key}.title"))
-    component.render()
-    gr.Markdown(i18n(f"{key}.text"))
-
-
-def build(model: Net, weights: Path = WEIGHTS) -> gr.Blocks:
-    """The app's page and its events, for one loaded model (weights: its file, which names its misread digits)."""
+def load_app(model: Net, weights: Path = WEIGHTS) -> App:
+    """The model with the data the page shows: the MNIST test digits and the misread ones."""
     images, labels = load_mnist("test")
     try:
         mistakes = load_mistakes(weights=weights)
     except StaleMistakesError as e:  # the app still works; only the gallery of mistakes is left out
         print(f"No gallery of misread digits: {e}", file=sys.stderr)
         mistakes = []
+    examples = [int((labels == d).nonzero()[0]) for d in EXAMPLE_DIGITS]
+    return App(model, images, labels, mistakes, examples, get_upload_folder())
+
+
+def heading(key: str, level: int = 3) -> None:
+    """A heading in the page's language."""
+    gr.Markdown("#" * level + " " + LAUNCH["i18n"](key))
+
+
+def panel(key: str, component: gr.components.Component) -> None:
+    """A panel: its title, its picture, its explanation."""
+    heading(f"{key}.title")
+    component.render()
+    gr.Markdown(LAUNCH["i18n"](f"{key}.text"))
+
+
+def layout(app: App) -> dict[str, gr.components.Component]:
+    """The page's components, laid out, by element id (and a few by name: "current", "chosen")."""
+    say = LAUNCH["i18n"]
+    ui = {}
+    with gr.Row(equal_height=False, elem_id="top"):
+        gr.Markdown("# " + say("app.title"))
+        ui["lang"] = language_switch()
+    gr.Markdown(say("app.intro"))
+    for key in render.PANELS + views.CLOSE_UP:
+        ui[key] = picture(key, render=False, pickable=key in render.MAP_LAYERS)
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=290):
+            heading("draw.label")
+            ui["pad"] = drawing_pad()
+            with gr.Row():
+                ui["undo"] = gr.Button(say("undo"), elem_id="undo", size="sm", min_width=80)
+                ui["clear"] = gr.Button(say("clear"), elem_id="clear", size="sm", variant="stop", min_width=80)
+                ui["upload"] = UploadButton(say("upload.label"), file_types=["image"], size="sm", elem_id="upload",
+                                            min_width=80)
+            ui["status"] = gr.HTML("", html_template='<div role="status">${value}</div>', elem_id="status")
+            gr.Markdown(say("draw.hint"))
+        with gr.Column(scale=2, min_width=290):
+            heading("prediction.label")
+            ui["prediction"] = gr.Label(show_label=False, elem_id="prediction")  # all 10 sent, 3 shown (see CSS)
+            ui["unsure"] = gr.HTML("", elem_id="unsure")
+            ui["all-ten"] = gr.Checkbox(False, label=say("prediction.all"), elem_id="all-ten")
+            panel("input28", ui["input28"])
+    heading("examples.label")
+    ui["examples"] = picture("examples", pickable=True, value=i18n.bilingual(
+        views.examples_html, app.images[app.examples], app.labels[app.examples]))
+    for first in range(1, len(render.PANELS), 2):  # the stages two by two, each pair a row that stacks on a phone
+        with gr.Row(equal_height=False):
+            for key in render.PANELS[first:first + 2]:
+                with gr.Column(min_width=290):
+                    panel(key, ui[key])
+    heading("closer.title", 2)
+    gr.Markdown(say("closer.intro"))
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=290):
+            heading("kernel-detail.title")
+            gr.Markdown(say("kernel-detail.hint"))
+            ui["kernel-detail"].render()
+        with gr.Column(scale=2, min_width=290):
+            heading("saliency.title")
+            ui["saliency"].render()
+    with gr.Row(equal_height=False):
+        with gr.Column(min_width=290):
+            heading("softmax-steps.title")
+            ui["softmax-steps"].render()
+        if app.mistakes:
+            with gr.Column(min_width=290):
+                heading("mistakes.title")
+                gr.HTML(i18n.bilingual(lambda lang: i18n.t("mistakes.intro", lang, n=len(app.mistakes),
+                                                           total=len(app.labels))))
+                ui["mistakes"] = picture("mistakes", pickable=True,
+                                         value=i18n.bilingual(views.mistakes_html, app.mistakes, app.images))
+    with gr.Accordion(say("explain.title"), open=False):
+        for key in ("explain.padding", "explain.stride", "explain.dim1"):
+            gr.Markdown(say(key))
+    ui["current"] = gr.State(None, time_to_live=SESSION_TTL)  # the Prepared input now on the page
+    ui["chosen"] = gr.State(None, time_to_live=SESSION_TTL)  # (layer, channel) of the filter picked last
+    ui["api-file"] = ApiFile(label="image", visible=False)  # the /predict endpoint's own input and output
+    ui["api-label"] = gr.Label(label="confidences", visible=False)
+    return ui
+
+
+def wire(app: App, ui: dict) -> None:
+    """The page's events. Each handler returns a dict by element id; it reaches Gradio as {component: value}, and an
+    empty one changes nothing."""
+    def those(*keys: str) -> list:
+        return [ui[k] for k in keys if k in ui]
+
+    def on(trigger, handler, inputs: list, outputs: list, picked: bool = False, **options):
+        """Run handler on trigger; with picked, its first argument is the picked button's index."""
+        def named(out: dict):
+            return {ui[k]: v for k, v in out.items()} or [gr.skip()] * len(outputs)
+        if picked:  # Gradio hands gr.SelectData to a parameter with that type hint; these take two inputs
+            def call(state, lang, evt: gr.SelectData):
+                return named(handler(evt.index, state, lang))
+        else:
+            def call(*args):
+                return named(handler(*args))
+        return trigger(call, inputs, outputs, **PRIVATE, **options)
+
+    reading = those(*views.READING, "current")
+    # always_last: a drawing sent while the last one is read waits, and only the newest is read
+    on(ui["pad"].drawn, app.drawn, those("pad", "chosen", "lang"), reading + [ui["pad"]], trigger_mode="always_last",
+       **CNN)
+    on(ui["upload"].upload, app.uploaded, those("upload", "chosen", "lang"), reading + [ui["pad"]], **CNN)
+    on(ui["examples"].select, partial(app.digit, reader=read_as_drawn, images=app.examples), those("chosen", "lang"),
+       reading + [ui["pad"]], picked=True, **CNN)
+    if "mistakes" in ui:
+        on(ui["mistakes"].select, partial(app.digit, reader=read_mnist, images=[m["index"] for m in app.mistakes]),
+           those("chosen", "lang"), reading + [ui["pad"]], picked=True, **CNN)
+    for panel in render.MAP_LAYERS:
+        on(ui[panel].select, partial(app.pick, panel=panel), those("current", "lang"),
+           those("kernel-detail", "chosen", *render.MAP_LAYERS), picked=True, **CNN).success(None, js=TO_DETAIL_JS)
+    on(ui["lang"].change, app.relabel, those("current", "chosen", "lang"), reading, **CNN)
+    on(ui["clear"].click, app.clear, [], reading + [ui["pad"]], js=CLEAR_JS, queue=False)
+    ui["undo"].click(None, js=UNDO_JS)
+    ui["all-ten"].change(None, ui["all-ten"], js=ALL_TEN_JS)
+    gr.on([], app.predict, ui["api-file"], ui["api-label"], api_name="predict", trigger_mode="multiple",
+          api_description="An image file of one digit -> the 10 class confidences (gr.Label format).", **CNN)
+
+
+def build(model: Net, weights: Path = WEIGHTS) -> gr.Blocks:
+    """The app's page and its events, for one loaded model (weights: its file, which names its misread digits)."""
+    app = load_app(model, weights)
     with gr.Blocks(title="MNIST CNN", delete_cache=CACHE_CLEANUP) as demo:
-        with gr.Row(equal_height=False):
-            gr.Markdown("# " + i18n("app.title"))
-            language_switch()
-        gr.Markdown(i18n("app.intro"))
-
-        pictures = [picture(key, alt=text.EN[f"{key}.title"], render=False, clickable=key in MAPS)
-                    for key in PANELS]
-        closer = [close_up(key, render=False) for key in CLOSE_UP]
-        chosen = gr.State(None)  # (layer, channel) of the map last clicked, whose filter follows every drawing
-        current = gr.State(None)  # the input (1, 1, 28, 28) now on the page, for clicks on its maps
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=1, min_width=300):
-                gr.Markdown("### " + i18n("draw.label"))
-                pad = drawing_pad()
-                gr.Markdown(i18n("draw.hint"))
-                status = gr.Markdown(elem_id="status")
-                with gr.Row():
-                    undo = gr.Button(i18n("undo"), elem_id="undo", size="sm", min_width=80)
-                    clear_button = gr.Button(i18n("clear"), elem_id="clear", size="sm", variant="stop", min_width=80)
-            with gr.Column(scale=2):
-                gr.Markdown("### " + i18n("prediction.label"))
-                prediction = gr.Label(show_label=False, elem_id="prediction")  # all 10 sent, 3 shown (see CSS)
-                all_ten = gr.Checkbox(False, label=i18n("prediction.all"), elem_id="all-ten")
-                panel("input28", pictures[0])
-        outputs = [prediction] + pictures + closer + [status, current]
-        with gr.Row(equal_height=False):
-            upload = ImageUpload(sources=["upload", "clipboard"], render=False, label=i18n("upload.label"),
-                                 height=180, elem_id="upload")  # the file reaches show_file unopened
-            with gr.Column(scale=3):
-                paths = example_files(Path(tempfile.mkdtemp(prefix="mnist_examples_")))
-                gr.Examples([[path, None] for path in paths], inputs=[upload, chosen],  # the filter chosen stays
-                            outputs=[pad] + outputs, fn=partial(show_file, model), run_on_click=True,
-                            cache_examples=False, label=i18n("examples.label"), elem_id="examples",
-                            examples_per_page=10, api_visibility="private")
-            with gr.Column(scale=1, min_width=240):
-                upload.render()
-        for first in range(1, len(PANELS), 2):  # the stages two by two, each pair a row that stacks on a phone
-            with gr.Row(equal_height=False):
-                for key, shown in zip(PANELS[first:first + 2], pictures[first:first + 2]):
-                    with gr.Column(min_width=300):
-                        panel(key, shown)
-
-        gr.Markdown("## " + i18n("closer.title"))
-        gr.Markdown(i18n("closer.intro"))
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=300):
-                gr.Markdown("### " + i18n("kernel-detail.title"))
-                gr.Markdown(i18n("kernel-detail.hint"))
-                closer[0].render()
-            with gr.Column(scale=2, min_width=300):
-                gr.Markdown("### " + i18n("saliency.title"))
-                closer[1].render()
-        with gr.Row(equal_height=False):
-            with gr.Column(min_width=300):
-                gr.Markdown("### " + i18n("softmax-steps.title"))
-                closer[2].render()
-            if mistakes:
-                with gr.Column(min_width=300):
-                    gr.Markdown("### " + i18n("mistakes.title"))
-                    gr.HTML(bilingual(mistakes_intro, len(mistakes), len(labels)))
-                    gallery = gr.Gallery(mistakes_gallery(mistakes, images), format="png", height=440,
-                                         allow_preview=False, interactive=False, show_label=False, buttons=[],
-                                         elem_id="mistakes")
-        with gr.Accordion(i18n("explain.title"), open=False):
-            for key in ("explain.padding", "explain.stride", "explain.dim1"):
-                gr.Markdown(i18n(key))
-        api_file = gr.File(label="image", visible=False)  # the /predict endpoint's own input and output
-        api_label = gr.Label(label="confidences", visible=False)
-
-        # always_last: a stroke ended while the last one is read waits, then only the newest drawing is read
-        pad.drawn(partial(show, model), [pad, chosen], outputs, trigger_mode="always_last", show_progress="hidden",
-                  api_visibility="private", **CNN)
-        upload.upload(partial(show_file, model), [upload, chosen], [pad] + outputs, api_visibility="private", **CNN)
-
-        # defs, not partials, for the select events: Gradio finds gr.SelectData by a handler's own type hints
-        def on_map(panel: str) -> Callable:
-            def pick(x: torch.Tensor | None, evt: gr.SelectData) -> list:
-                return pick_map(model, panel, x, evt)
-            return pick
-
-        def on_mistake(chosen_now: tuple[str, int] | None, evt: gr.SelectData) -> list:
-            return show_mistake(model, images, mistakes, chosen_now, evt)
-
-        clickable = [pictures[PANELS.index(key)] for key in MAPS]  # a click redraws both, to move the frame
-        for key, maps in zip(MAPS, clickable):
-            maps.select(on_map(key), current, [closer[0], chosen] + clickable, show_progress="hidden",
-                        api_visibility="private", **CNN).success(None, js=TO_DETAIL_JS)
-        if mistakes:
-            gallery.select(on_mistake, chosen, [pad, upload] + outputs, show_progress="hidden",
-                           api_visibility="private", **CNN)
-        upload.clear(blank_outputs, None, outputs, api_visibility="private", queue=False)
-        undo.click(None, js=UNDO_JS)
-        clear_button.click(clear, None, [pad, upload] + outputs, js=CLEAR_JS, api_visibility="private", queue=False)
-        all_ten.change(None, all_ten, js=ALL_TEN_JS)
-        gr.on([], partial(predict, model), api_file, api_label, api_name="predict", trigger_mode="multiple",
-              api_description="An image file of one digit -> the 10 class confidences (gr.Label format).", **CNN)
+        wire(app, layout(app))
+    demo.app_state = app  # for the tests
     return demo.queue(**QUEUE)
 
 
@@ -305,13 +313,14 @@ def main() -> None:
     demo = build(model, args.weights)
     # GRADIO_SERVER_NAME and GRADIO_SERVER_PORT are read by launch() itself
     said = io.StringIO()
-    with contextlib.redirect_stdout(said):  # held back: a failed share link makes Gradio print a page of advice
+    with contextlib.redirect_stdout(said):  # held back: Gradio's own advice contradicts --share
         demo.launch(share=args.share, prevent_thread_lock=True, **LAUNCH)
     if args.share and not demo.share_url:
         print(f"No public link: Gradio's share server cannot be reached from this machine (is it offline?); "
               f"the app is served locally at {demo.local_url}")
     else:
-        print(said.getvalue(), end="")
+        print(f"The app is served at {demo.local_url}" + (f" and {demo.share_url}" if demo.share_url else "")
+              + ("" if args.share else "; `python app.py --share` also asks Gradio for a public link"))
     demo.block_thread()
 
 

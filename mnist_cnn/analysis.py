@@ -5,26 +5,29 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import MEAN, STD
+from .data import normalise
+from .pipeline import activations
 
 CONV_INPUTS = {"conv1": None, "conv2": "pool1"}  # conv1 reads the network's input, conv2 reads pool1
-BLANK = float((torch.zeros(()) - MEAN) / STD)  # a pixel with no ink, normalised in float32 as the inputs are
+BLANK = float(normalise(torch.zeros(1, 1, 1)))  # a pixel with no ink, normalised in float32 as the inputs are
 
 
 def kernel_detail(model: torch.nn.Module, x: torch.Tensor, layer: str, channel: int,
                   acts: dict | None = None) -> dict:
-    """One filter of conv1 or conv2 worked out by hand at its map's most active pixel, checked against the model."""
+    """One filter of conv1 or conv2 worked out by hand at its map's most active pixel, checked against the model.
+
+    x: the input (1, 1, 28, 28); acts: its activations without the batch dimension (pipeline.activations), if at
+    hand, else the forward pass runs again."""
     if layer not in CONV_INPUTS:
         raise ValueError(f"layer must be one of {sorted(CONV_INPUTS)}, not {layer!r}")
     conv = getattr(model, layer)
     if not 0 <= channel < conv.out_channels:
         raise ValueError(f"{layer} has {conv.out_channels} channels; channel {channel} does not exist")
     if acts is None:
-        with torch.no_grad():
-            _, acts = model(x, return_activations=True)
-    source = x if CONV_INPUTS[layer] is None else acts[CONV_INPUTS[layer]]
-    inputs = source[0].detach().double()  # (C_in, H, W)
-    pre_map = acts[layer][0, channel].detach()  # (H, W) before ReLU
+        acts = activations(model, x)
+    source = x[0] if CONV_INPUTS[layer] is None else acts[CONV_INPUTS[layer]]
+    inputs = source.detach().double()  # (C_in, H, W)
+    pre_map = acts[layer][channel].detach()  # (H, W) before ReLU
     # The largest pre-ReLU value is also the largest after ReLU; on a map that ReLU zeroes entirely it is still
     # the pixel that came closest to firing, which says more than an arbitrary zero.
     row, col = divmod(int(pre_map.argmax()), pre_map.shape[1])
@@ -38,7 +41,7 @@ def kernel_detail(model: torch.nn.Module, x: torch.Tensor, layer: str, channel: 
     partial = products.sum(dim=(1, 2))  # (C_in,): what each input channel adds
     total = float(partial.sum())
     value = max(total + bias, 0.0)
-    shown = float(acts[layer + "_relu"][0, channel, row, col])
+    shown = float(acts[layer + "_relu"][channel, row, col])
     assert abs(value - shown) <= 1e-4 + 1e-5 * abs(shown), f"worked {value} != model {shown}"
     top = int(partial.argmax())
     return {
@@ -48,7 +51,7 @@ def kernel_detail(model: torch.nn.Module, x: torch.Tensor, layer: str, channel: 
         "partial_sums": partial.numpy(), "top_channel": top,
         "sum": total, "pre_relu": total + bias, "value": value, "activation": shown,
         "input_plane": inputs[0 if layer == "conv1" else top].numpy(),  # (H, W) the input the picture shows
-        "map": acts[layer + "_relu"][0, channel].detach().double().numpy(),  # (H, W) the map after ReLU
+        "map": acts[layer + "_relu"][channel].detach().double().numpy(),  # (H, W) the map after ReLU
     }
 
 

@@ -17,6 +17,7 @@ from .data import normalise
 from .errors import BlankImageError, InputError
 
 MAX_PIXELS = 25_000_000  # 5000×5000: far more than any drawing; a decompression bomb is refused before decoding
+MAX_SIDE = 10_000  # px on the longer side
 MAX_BYTES = 10_000_000
 WORK_SIDE = 560  # larger images are first reduced to this, which loses nothing a 28×28 digit needs
 FINE = 80  # the digit is thinned or thickened at 4× the 20 px box, where strokes are several pixels wide
@@ -36,12 +37,10 @@ class Prepared:
 
 
 def load_image(source) -> Image.Image:
-    """Open whatever the app, the API or a test hands over as a PIL image; InputError if it is not a usable image."""
+    """Open an image as a PIL image; InputError if it is not a usable image. Paths are opened as they are: the app
+    hands over only what inputs.py has checked."""
     if source is None:
         raise BlankImageError("error.blank")
-    if isinstance(source, dict):  # a Gradio sketchpad / image editor value, or a FileData dict
-        inner = source.get("composite", source.get("path"))
-        return load_image(inner if inner is not None else source.get("background"))
     if isinstance(source, Image.Image):
         return source
     if isinstance(source, np.ndarray):
@@ -64,9 +63,12 @@ def load_image(source) -> Image.Image:
     if isinstance(source, io.BytesIO) and source.getbuffer().nbytes == 0:
         raise InputError("error.empty_file")
     try:
-        img = Image.open(source)
+        img = Image.open(source)  # reads the header only: the size is known before anything is decoded
+        if max(img.size) > MAX_SIDE:  # a 1 × 25,000,000 strip costs far more than its pixel count says
+            raise InputError("error.side", width=img.width, height=img.height, limit=MAX_SIDE)
         if img.width * img.height > MAX_PIXELS:
             raise InputError("error.pixels", width=img.width, height=img.height, limit=MAX_PIXELS // 1_000_000)
+        img.draft(None, (WORK_SIDE, WORK_SIDE))  # a JPEG decodes at 1/2 to 1/8 scale when that is enough: far quicker
         img.seek(0)  # the first frame of an animation
         img.load()
     except InputError:  # a ValueError too, so it must pass before the clause for damaged files
@@ -186,7 +188,11 @@ def prepare(source) -> Prepared:
     if max(img.size) > WORK_SIDE:
         img = img.copy()
         img.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.LANCZOS)
-    ink = find_ink(grey_levels(img))
+    try:
+        grey = grey_levels(img)
+    except (ValueError, OSError):  # a mode Pillow cannot turn into grey levels (LAB, HSV...)
+        raise InputError("error.mode", mode=img.mode) from None
+    ink = find_ink(grey)
     x0, y0, x1, y1 = ink_box(ink)
     crop = ink[y0:y1, x0:x1]
     if max(x1 - x0, y1 - y0) < max(3, 2.5 * boundary_width(crop > 0.35)):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from .i18n import number, percent, short
 from .model import Net
 from .preprocess import Prepared
 
@@ -93,13 +94,9 @@ def signs(plus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 GLYPHS = {ch: glyph(ch) for ch in map(chr, range(32, 127))}
 GLYPHS["−"], GLYPHS["×"] = signs(GLYPHS["+"])
+GLYPHS["\u00a0"] = GLYPHS[" "]  # the no-break space of Spanish percentages (97 %)
 _digit_rows = np.nonzero(GLYPHS["0"].any(1))[0]
 BASELINE, MIDLINE = _digit_rows.max() + 1, (_digit_rows.min() + _digit_rows.max() + 1) // 2
-
-
-def num(v: float) -> str:
-    """A value as the pictures print it: 3 significant digits and a real minus sign."""
-    return f"{v:.3g}".replace("-", "−")
 
 
 def write(pixels: np.ndarray, x: float, y: float, s: str, colour: int = TEXT, anchor: str = "lt") -> None:
@@ -180,6 +177,9 @@ GRIDS = {
     "act-pool2": Grid("pool2", 64, 7, 6, 8),
 }
 UNITS = Grid("fc1_relu", 128, 1, 20, 16)  # fc1's 128 units as 8 rows of 16 squares
+PANELS = ("input28", *GRIDS, "act-fc1", "act-output")  # the panels' element ids, in the order the data flows
+# the panels whose maps open their filter when picked -> that filter's layer
+MAP_LAYERS = {panel: grid.stage.removesuffix("_relu") for panel, grid in GRIDS.items() if grid.stage.endswith("_relu")}
 
 
 def grid_cell(panel: str, x: int, y: int) -> int | None:
@@ -201,21 +201,21 @@ def tile(index: np.ndarray, grid: Grid, filters: np.ndarray | None = None) -> np
     return cells.reshape(grid.rows * ph, grid.cols * pw)[:-grid.gap, :-grid.gap]
 
 
-def colour_bar(pixels: np.ndarray, x: int, y: int, vmax: float, signed: bool, label: str = "") -> None:
+def colour_bar(pixels: np.ndarray, x: int, y: int, vmax: float, signed: bool, label: str = "", lang: str = "en") -> None:
     """A colour bar at (x, y) from 0 (or -vmax) to vmax, its values under it, its name (if any) on its left."""
     pixels[y:y + BAR_H, x:x + BAR_W] = levels(np.linspace(-1 if signed else 0, 1, BAR_W), 1.0)
     frame(pixels, x - 1, y - 1, x + BAR_W, y + BAR_H, FRAME)
     if label:
         write(pixels, x - 6, y + BAR_H // 2, label, MUTED, "rm")
     below = y + BAR_H + 2
-    write(pixels, x, below, f"−{num(vmax)}" if signed else "0", MUTED, "lt")
+    write(pixels, x, below, short(-vmax, lang) if signed else "0", MUTED, "lt")
     if signed:
         write(pixels, x + BAR_W // 2, below, "0", MUTED, "mt")
-    write(pixels, x + BAR_W, below, f"+{num(vmax)}" if signed else num(vmax), MUTED, "rt")
+    write(pixels, x + BAR_W, below, f"+{short(vmax, lang)}" if signed else short(vmax, lang), MUTED, "rt")
 
 
 def maps_picture(acts: np.ndarray, grid: Grid, weights: np.ndarray | None = None,
-                 marked: int | None = None) -> Image.Image:
+                 marked: int | None = None, lang: str = "en") -> Image.Image:
     """All maps of a layer on one shared scale (0 is black), with each conv1 filter (3×3) left of its map, and the
     marked map (if any) framed."""
     (gw, gh), vmax = grid.size, scale_max(acts)
@@ -231,14 +231,14 @@ def maps_picture(acts: np.ndarray, grid: Grid, weights: np.ndarray | None = None
         frame(pixels, x - 2, y - 2, x + w + 1, y + h + 1, MARK, width=2)
     bar_x = pixels.shape[1] - PAD - BAR_W - 2
     if weights is not None:  # two bars, each named by the shape of what it colours
-        colour_bar(pixels, PAD + 40, bar_y, wmax, True, "3×3")
-        colour_bar(pixels, bar_x, bar_y, vmax, False, f"{grid.side}×{grid.side}")
+        colour_bar(pixels, PAD + 40, bar_y, wmax, True, "3×3", lang)
+        colour_bar(pixels, bar_x, bar_y, vmax, False, f"{grid.side}×{grid.side}", lang)
     else:
-        colour_bar(pixels, bar_x, bar_y, vmax, False)
+        colour_bar(pixels, bar_x, bar_y, vmax, False, lang=lang)
     return picture(pixels, VALUES)
 
 
-def units_picture(units: np.ndarray) -> Image.Image:
+def units_picture(units: np.ndarray, lang: str = "en") -> Image.Image:
     """fc1's units (after ReLU) as squares on the shared scale, the most active framed and listed with their values."""
     (gw, gh), vmax = UNITS.size, scale_max(units)
     list_y = PAD + gh + 10
@@ -250,12 +250,12 @@ def units_picture(units: np.ndarray) -> Image.Image:
     for i in top:
         x, y = UNITS.origin(i)
         frame(pixels, x - 2, y - 2, x + w + 1, y + h + 1, MARK, width=2)
-    write(pixels, PAD, list_y, "   ".join(f"#{i}: {units[i]:.2f}" for i in top))
-    colour_bar(pixels, pixels.shape[1] - PAD - BAR_W - 2, bar_y, vmax, False)
+    write(pixels, PAD, list_y, "   ".join(f"#{i}: {number(units[i], lang, 2)}" for i in top))
+    colour_bar(pixels, pixels.shape[1] - PAD - BAR_W - 2, bar_y, vmax, False, lang=lang)
     return picture(pixels, VALUES)
 
 
-def output_picture(logits: np.ndarray, probs: np.ndarray) -> Image.Image:
+def output_picture(logits: np.ndarray, probs: np.ndarray, lang: str = "en") -> Image.Image:
     """Bars for the 10 logits (from a zero line) and the 10 probabilities (0 to 1), the predicted digit marked."""
     pitch, bar, height = 26, 18, 110
     chart = 10 * pitch
@@ -283,12 +283,12 @@ def output_picture(logits: np.ndarray, probs: np.ndarray) -> Image.Image:
         x = right + d * pitch + (pitch - bar) // 2
         pixels[base - round(probs[d] * height):base + 1, x:x + bar] = POSITIVE
         if probs[d] >= 0.05:
-            write(pixels, x + bar / 2, base - round(probs[d] * height) - 3, f"{probs[d]:.0%}", TEXT, "mb")
+            write(pixels, x + bar / 2, base - round(probs[d] * height) - 3, percent(probs[d], lang), TEXT, "mb")
     pixels[y_of(0.0), left - 4:left + chart] = MUTED
     write(pixels, left - 6, y_of(0.0), "0", MUTED, "rm")
     for v in (lo, hi):
         if abs(v) > 0.1 * span:
-            write(pixels, left - 6, y_of(v), num(v), MUTED, "rm")
+            write(pixels, left - 6, y_of(v), short(v, lang), MUTED, "rm")
     pixels[base + 1, right - 4:right + chart] = MUTED
     pixels[top, right:right + chart] = FRAME  # the line of probability 1
     write(pixels, right - 6, base, "0", MUTED, "rm")
@@ -340,23 +340,24 @@ def steps_picture(ink: np.ndarray, box: tuple, digit20: np.ndarray, centred28: n
     return picture(pixels, GREYS)
 
 
-def grid_picture(panel: str, activations: dict, model: Net, chosen: tuple[str, int] | None = None) -> Image.Image:
+def grid_picture(panel: str, activations: dict, model: Net, chosen: tuple[str, int] | None = None,
+                 lang: str = "en") -> Image.Image:
     """The picture of a panel of maps (a key of GRIDS) from one input's activations (tensors without the batch
     dimension, or their arrays); the map of the chosen (layer, channel), if it is one of this panel's, is framed."""
     grid = GRIDS[panel]
     weights = model.conv1.weight.detach().cpu().numpy()[:, 0] if panel == "act-conv1" else None  # (32, 3, 3)
     marked = chosen[1] if chosen is not None and grid.stage == f"{chosen[0]}_relu" else None
-    return maps_picture(np.asarray(activations[grid.stage]), grid, weights, marked)
+    return maps_picture(np.asarray(activations[grid.stage]), grid, weights, marked, lang)
 
 
-def panels(prepared: Prepared, activations: dict, model: Net,
-           chosen: tuple[str, int] | None = None) -> dict[str, Image.Image]:
+def panels(prepared: Prepared, activations: dict, model: Net, chosen: tuple[str, int] | None = None,
+           lang: str = "en") -> dict[str, Image.Image]:
     """One picture per panel for a prepared drawing, its activations (no batch dimension) and the model; the map of
     the chosen (layer, channel), if any, is framed."""
     acts = {k: v.detach().cpu().numpy() for k, v in activations.items()}
     out = {"input28": steps_picture(prepared.ink, prepared.box, prepared.digit20, prepared.centred28)}
     for panel in GRIDS:
-        out[panel] = grid_picture(panel, acts, model, chosen)
-    out["act-fc1"] = units_picture(acts["fc1_relu"])
-    out["act-output"] = output_picture(acts["logits"], np.exp(acts["log_probs"]))
+        out[panel] = grid_picture(panel, acts, model, chosen, lang)
+    out["act-fc1"] = units_picture(acts["fc1_relu"], lang)
+    out["act-output"] = output_picture(acts["logits"], np.exp(acts["log_probs"]), lang)
     return out

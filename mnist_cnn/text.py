@@ -49,6 +49,41 @@ EN = {
     "error.damaged": "The image file is damaged or incomplete, so it cannot be read.",
     "error.blank_image": "The image is blank: nothing is drawn on it.",
     "error.dot": "Nothing is drawn: there is only a dot. Draw a whole digit.",
+    "error.drawing": "The drawing could not be read: the pad sends a PNG picture of at most 1 MB and 1024×1024 pixels.",
+    "error.not_uploaded": "That file was not uploaded through this page, so it is not read.",
+    "error.too_large": "The request is too large: the page never sends more than 1.5 MB at once.",
+    "error.request": "The request could not be read: it is not valid JSON.",
+    "error.side": "The image is too long or too tall (%(width)s×%(height)s pixels); no side may exceed %(limit)s pixels.",
+    "error.mode": "Images of this kind (%(mode)s) cannot be read: use PNG, JPEG, GIF, BMP or WebP.",
+
+    # Alt texts and button names, filled in per reading
+    "alt.input28": "Preparing the drawing: its ink, a box of %(w)s×%(h)s pixels, scaled to %(dw)s×%(dh)s and "
+                   "centred in 28×28",
+    "alt.maps": "%(layer)s: %(n)s maps of %(side)s×%(side)s; the strongest is map %(top)s",
+    "alt.map": "%(layer)s, map %(channel)s",
+    "alt.units": "fc1: %(active)s of 128 units active; the strongest is unit %(top)s",
+    "alt.output": "Output: %(digit)s with probability %(p)s; next %(second)s with %(q)s",
+    "alt.kernel": "%(layer)s filter %(channel)s: the input patch it looked at and its map",
+    "alt.saliency": "The pixels that pushed %(digit)s up (red) and down (blue)",
+    "alt.example": "Example: a %(digit)s from the MNIST test set",
+    "alt.mistake": "Test digit %(digit)s that the network read as %(guess)s (%(p)s)",
+
+    # When the top two are close
+    "unsure.title": "%(a)s or %(b)s?",
+    "unsure.text": "The network is unsure: %(a)s at %(pa)s, %(b)s at %(pb)s. %(hint)s",
+    "unsure.hint": "Look at the strokes where the two digits differ.",
+    "unsure.1-7": "Look at the top: a 7 has a long bar there, a 1 at most a short flag (and a crossed stem is a 7).",
+    "unsure.4-9": "Look at the top: a 4 is open there, a 9 closes into a loop.",
+    "unsure.3-5": "Look at the top half: a 5 has a straight bar and a corner, a 3 a curve.",
+    "unsure.5-6": "Look at the bottom: a 6 closes into a loop, a 5 stays open on the left.",
+    "unsure.0-6": "Look at the top: a 6 has a stem that leaves the loop, a 0 is one closed ring.",
+    "unsure.2-7": "Look at the bottom: a 2 ends in a flat base, a 7 ends in its stem.",
+    "unsure.3-8": "Look at the left side: an 8 closes both loops there, a 3 leaves them open.",
+    "unsure.8-9": "Look at the bottom: an 8 has a second loop, a 9 a straight stem.",
+    "unsure.0-8": "Look at the middle: an 8 is pinched into two loops, a 0 is one ring (a slashed zero is still 0).",
+    "unsure.1-4": "Look at the top left: a 4 has a second stroke there, a 1 does not.",
+    "unsure.0-9": "Look at the bottom: a 9 has a stem below its loop, a 0 closes.",
+    "unsure.7-9": "Look at the top: a 9 closes into a loop, a 7 is a bar.",
 
     "input28.title": "What the network sees: 28×28 pixels",
     "input28.text": (
@@ -217,6 +252,42 @@ ES = {
     "error.damaged": "El archivo de imagen está dañado o incompleto, así que no se puede leer.",
     "error.blank_image": "La imagen está en blanco: no hay nada dibujado.",
     "error.dot": "No hay nada dibujado: solo hay un punto. Dibuja un dígito entero.",
+    "error.drawing": "No se pudo leer el dibujo: el panel envía una imagen PNG de 1 MB y 1024×1024 píxeles como mucho.",
+    "error.not_uploaded": "Ese archivo no se subió desde esta página, así que no se lee.",
+    "error.too_large": "La petición es demasiado grande: la página nunca envía más de 1,5 MB de una vez.",
+    "error.request": "No se pudo leer la petición: no es JSON válido.",
+    "error.side": "La imagen es demasiado larga o alta (%(width)s×%(height)s píxeles); ningún lado puede pasar de "
+                  "%(limit)s píxeles.",
+    "error.mode": "Las imágenes de este tipo (%(mode)s) no se pueden leer: usa PNG, JPEG, GIF, BMP o WebP.",
+
+    "alt.input28": "Preparación del dibujo: su trazo, un recuadro de %(w)s×%(h)s píxeles, escalado a "
+                   "%(dw)s×%(dh)s y centrado en 28×28",
+    "alt.maps": "%(layer)s: %(n)s mapas de %(side)s×%(side)s; el más fuerte es el mapa %(top)s",
+    "alt.map": "%(layer)s, mapa %(channel)s",
+    "alt.units": "fc1: %(active)s de 128 neuronas activas; la más fuerte es la neurona %(top)s",
+    "alt.output": "Salida: %(digit)s con probabilidad %(p)s; después %(second)s con %(q)s",
+    "alt.kernel": "Filtro %(channel)s de %(layer)s: el trozo de la entrada que miró y su mapa",
+    "alt.saliency": "Los píxeles que empujaron el %(digit)s hacia arriba (rojo) y hacia abajo (azul)",
+    "alt.example": "Ejemplo: un %(digit)s del conjunto de prueba de MNIST",
+    "alt.mistake": "Dígito de prueba %(digit)s que la red leyó como %(guess)s (%(p)s)",
+
+    "unsure.title": "¿%(a)s o %(b)s?",
+    "unsure.text": "La red duda: %(a)s con %(pa)s, %(b)s con %(pb)s. %(hint)s",
+    "unsure.hint": "Fíjate en los trazos en los que se diferencian los dos dígitos.",
+    "unsure.1-7": "Fíjate en la parte de arriba: un 7 tiene ahí una barra larga; un 1, como mucho, un trazo corto "
+                  "(y un palo cruzado es un 7).",
+    "unsure.4-9": "Fíjate en la parte de arriba: un 4 queda abierto; un 9 se cierra en un bucle.",
+    "unsure.3-5": "Fíjate en la mitad de arriba: un 5 tiene una barra recta y una esquina; un 3, una curva.",
+    "unsure.5-6": "Fíjate en la parte de abajo: un 6 se cierra en un bucle; un 5 queda abierto por la izquierda.",
+    "unsure.0-6": "Fíjate en la parte de arriba: un 6 tiene un palo que sale del bucle; un 0 es un anillo cerrado.",
+    "unsure.2-7": "Fíjate en la parte de abajo: un 2 acaba en una base plana; un 7 acaba en su palo.",
+    "unsure.3-8": "Fíjate en el lado izquierdo: un 8 cierra ahí sus dos bucles; un 3 los deja abiertos.",
+    "unsure.8-9": "Fíjate en la parte de abajo: un 8 tiene un segundo bucle; un 9, un palo recto.",
+    "unsure.0-8": "Fíjate en el centro: un 8 se estrecha en dos bucles; un 0 es un anillo (un cero tachado sigue "
+                  "siendo 0).",
+    "unsure.1-4": "Fíjate arriba a la izquierda: un 4 tiene ahí otro trazo; un 1, no.",
+    "unsure.0-9": "Fíjate en la parte de abajo: un 9 tiene un palo bajo el bucle; un 0 se cierra.",
+    "unsure.7-9": "Fíjate en la parte de arriba: un 9 se cierra en un bucle; un 7 es una barra.",
 
     "input28.title": "Lo que ve la red: 28×28 píxeles",
     "input28.text": (

@@ -1,22 +1,26 @@
 """The page's hand-made widgets, most of them a gr.HTML with its own template, CSS and JavaScript.
 
 - the drawing pad: a 280×280 canvas that draws at once with mouse, pen or finger (a stock gr.Sketchpad waits for
-  its Brush tool to be picked) and sends the drawing as a PNG data URL on each pen-up;
-- a picture panel: one PNG sent inline as a data URL, which spares the server a file and the browser a request;
-  a clickable one tells the server which pixel was clicked;
-- a close-up: a picture and tables made per drawing, as one piece of HTML;
-- the EN/ES language switch;
-- the upload box: a gr.Image that hands the uploaded file to the handler unopened.
+  its Brush tool to be picked) and sends the drawing as a PNG data URL while the pen moves and on each pen-up;
+- a picture: HTML made per reading, its PNGs inline as data URLs (no file for the server, no request for the
+  browser); a pickable one has a button over each map or digit, reachable by keyboard;
+- the EN/ES language switch, whose value is the page's language;
+- the upload button, which hands the uploaded file's path to the handler unopened.
 """
 import base64
 import html
 import io
+import json
 
 import gradio as gr
-from gradio.data_classes import ImageData
+from gradio.data_classes import FileData
 from PIL import Image
 
 SIZE = 280  # CSS px and canvas px; the PNG sent is SIZE×SIZE
+LIVE_MS = 100  # while the pen moves, the drawing so far is sent at most this often
+# What the server gives the pad back once it has read a drawing: short, so that Gradio's copy of the session's
+# values does not keep the drawing, and not empty, since an empty value clears the canvas.
+READ = "read"
 BRUSH = 18  # px on the 280 px canvas: about MNIST's stroke width once the digit is scaled to 20 px
 
 HTML = f'<canvas width="{SIZE}" height="{SIZE}" aria-label="drawing area"></canvas>'
@@ -36,6 +40,7 @@ const canvas = element.querySelector('canvas');
 const ctx = canvas.getContext('2d');
 const strokes = [];
 let current = null;
+let sentAt = 0;
 
 function paintBackground() {{
     ctx.fillStyle = 'white';
@@ -67,6 +72,7 @@ function point(e) {{
     return [(e.clientX - r.left) * canvas.width / r.width, (e.clientY - r.top) * canvas.height / r.height];
 }}
 function send() {{
+    sentAt = performance.now();
     props.value = strokes.length ? canvas.toDataURL('image/png') : '';
     trigger('drawn');
 }}
@@ -89,6 +95,8 @@ canvas.addEventListener('pointermove', (e) => {{
         segment(current[current.length - 1], p);
         current.push(p);
     }}
+    // live: the drawing so far, at most every {LIVE_MS} ms; the server reads only the newest (trigger_mode)
+    if (performance.now() - sentAt > {LIVE_MS}) send();
 }});
 function penUp(e) {{
     if (!current) return;
@@ -109,7 +117,7 @@ canvas.addEventListener('clear', () => {{
     repaint();
     props.value = '';
 }});
-// the server resets the value to "" when the app is cleared some other way
+// the server resets the value to "" when the app is cleared some other way (and to READ after each reading)
 watch('value', () => {{
     if (!props.value && strokes.length) {{
         strokes.length = 0;
@@ -139,40 +147,69 @@ def drawing_pad() -> gr.HTML:
     return gr.HTML(value="", html_template=HTML, css_template=CSS, js_on_load=JS, elem_id="draw")
 
 
-PICTURE_HTML = '${value ? `<img src="${value}" alt="${alt}">` : ""}'
-PICTURE_CSS = "img { display: block; max-width: 100%; height: auto; margin: 0 auto; image-rendering: pixelated; }"
-# A click on a clickable picture sends the pixel under the pointer, in the picture's own pixels however the page
-# scales it, as a "select" event whose index is [x, y].
-CLICK_CSS = PICTURE_CSS + " img { cursor: pointer; }"
-CLICK_JS = """
+PICTURE_CSS = """
+img { display: block; max-width: 100%; height: auto; margin: 0 auto; image-rendering: pixelated; }
+.choices { position: relative; width: fit-content; max-width: 100%; margin: 0 auto; }
+.choices button { position: absolute; padding: 0; border: 0; background: transparent; cursor: pointer; }
+.choices button:focus-visible { outline: 3px solid #0b57d0; outline-offset: 1px; }
+.digits { display: flex; flex-wrap: wrap; gap: 6px; }
+.digits button { padding: 2px; border: 1px solid var(--border-color-primary); border-radius: var(--radius-md);
+                 background: white; color: #222; cursor: pointer; font-size: 13px; }
+.digits button:focus-visible { outline: 3px solid #0b57d0; outline-offset: 2px; }
+.digits img { width: 56px; height: 56px; }
+"""
+# A picture's buttons (a map of a layer, a digit of a row) are one Tab stop: the arrow keys move between them and
+# Enter or a click picks one, which fires "select" with the button's data-index as gr.SelectData.index.
+CHOICES_JS = """
+const buttons = () => [...element.querySelectorAll('button[data-index]')];
 element.addEventListener('click', (e) => {
-    const img = e.target.closest('img');
-    if (!img || !img.naturalWidth) return;
-    const r = img.getBoundingClientRect();
-    const x = Math.floor((e.clientX - r.left) * img.naturalWidth / r.width);
-    const y = Math.floor((e.clientY - r.top) * img.naturalHeight / r.height);
-    trigger('select', {index: [x, y], value: null});
+    const b = e.target.closest('button[data-index]');
+    if (!b) return;
+    buttons().forEach((o) => o.tabIndex = o === b ? 0 : -1);
+    trigger('select', {index: JSON.parse(b.dataset.index), value: null});
+});
+element.addEventListener('keydown', (e) => {
+    const all = buttons(), i = all.indexOf(document.activeElement);
+    const step = {ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1}[e.key];
+    if (i < 0 || !step) return;
+    e.preventDefault();
+    const next = all[(i + step + all.length) % all.length];
+    all.forEach((o) => o.tabIndex = o === next ? 0 : -1);
+    next.focus();
 });
 """
 
 
-def picture(elem_id: str, alt: str, render: bool = True, clickable: bool = False) -> gr.HTML:
-    """A panel that shows one picture, given as a data URL (see data_url); None or "" shows nothing.
-
-    A clickable picture fires "select" with the clicked pixel (x, y) as gr.SelectData.index."""
-    return gr.HTML(value="", html_template=PICTURE_HTML, css_template=CLICK_CSS if clickable else PICTURE_CSS,
-                   js_on_load=CLICK_JS if clickable else None, elem_id=elem_id, elem_classes="picture",
-                   alt=html.escape(alt), render=render)
+def picture(elem_id: str, render: bool = True, pickable: bool = False, value: str = "") -> gr.HTML:
+    """HTML made per reading (a picture, text, buttons), or once (value); None or "" shows nothing. A pickable
+    one's buttons fire "select" with their data-index (see CHOICES_JS)."""
+    return gr.HTML(value=value, css_template=PICTURE_CSS, js_on_load=CHOICES_JS if pickable else None,
+                   elem_id=elem_id, elem_classes="picture", render=render)
 
 
-def figure(image: Image.Image, alt: str, below: str) -> str:
-    """HTML for a gr.HTML value: a picture (inline, as a data URL) with some HTML below it."""
+def figure(image: Image.Image, alt: str, below: str = "") -> str:
+    """HTML for a picture's value: the image (inline, as a data URL) with its alt text, and some HTML below it."""
     return f'<img src="{data_url(image)}" alt="{html.escape(alt)}">{below}'
 
 
-def close_up(elem_id: str, render: bool = True) -> gr.HTML:
-    """An output that shows HTML made per drawing (see figure); None or "" shows nothing."""
-    return gr.HTML(value="", css_template=PICTURE_CSS, elem_id=elem_id, elem_classes="close-up", render=render)
+def choices(image: Image.Image, alt: str, cells: list[tuple[tuple[int, int, int, int], str, object]]) -> str:
+    """HTML for a picture with a button over each of its cells: ((x, y, width, height) in the image's pixels, the
+    button's name, its index). Buttons are placed in percentages, so they follow the picture however it is scaled."""
+    w, h = image.size
+    buttons = "".join(
+        f'<button data-index="{html.escape(json.dumps(index))}" aria-label="{html.escape(name)}" '
+        f'tabindex="{0 if i == 0 else -1}" style="left:{100 * x / w:.3f}%;top:{100 * y / h:.3f}%;'
+        f'width:{100 * cw / w:.3f}%;height:{100 * ch / h:.3f}%"></button>'
+        for i, ((x, y, cw, ch), name, index) in enumerate(cells))
+    return f'<div class="choices">{figure(image, alt)}{buttons}</div>'
+
+
+def digit_buttons(images: list[Image.Image], names: list[str], captions: list[str]) -> str:
+    """HTML for a row of digit pictures, each a button with a name and a caption under it; select gives its index."""
+    return '<div class="digits">' + "".join(
+        f'<button data-index="{i}" aria-label="{html.escape(name)}" tabindex="{0 if i == 0 else -1}">'
+        f'<img src="{data_url(image)}" alt="">{html.escape(caption)}</button>'
+        for i, (image, name, caption) in enumerate(zip(images, names, captions))) + "</div>"
 
 
 def data_url(image: Image.Image) -> str:
@@ -184,13 +221,15 @@ def data_url(image: Image.Image) -> str:
 
 # Gradio's own language setting lives in the footer's Settings. This switch calls the same changeLocale of Gradio's
 # front end (found among the scripts the page loaded) and also follows ?lang=es in the address. If a later Gradio
-# no longer has it, the switch hides itself and the Settings remain.
-LANG_HTML = '<div class="lang"><button data-lang="en">EN</button><button data-lang="es">ES</button></div>'
+# no longer has it, the switch hides itself and the Settings remain. Its value is the page's language, however it
+# was chosen, for the handlers that write numbers and alt texts; it fires "change" when the language changes.
+LANG_HTML = '<div class="lang"><button data-lang="en" lang="en">EN</button><button data-lang="es" lang="es">ES</button></div>'
 LANG_CSS = """
 .lang { display: flex; gap: 4px; justify-content: flex-end; }
-.lang button { padding: 2px 10px; border: 1px solid var(--border-color-primary); border-radius: var(--radius-md);
-               background: var(--background-fill-secondary); cursor: pointer; }
-.lang button[aria-pressed="true"] { background: var(--color-accent); color: white; }
+.lang button { padding: 4px 12px; border: 1px solid #555; border-radius: var(--radius-md); background: white;
+               color: #222; cursor: pointer; font-weight: 600; }
+.lang button[aria-pressed="true"] { background: #1f3a93; border-color: #1f3a93; color: white; }
+.lang button:focus-visible { outline: 3px solid #0b57d0; outline-offset: 2px; }
 """
 LANG_JS = """
 const core = () => {
@@ -199,33 +238,53 @@ const core = () => {
     return url ? import(url) : Promise.resolve(null);
 };
 const buttons = element.querySelectorAll('button');
-const mark = () => buttons.forEach((b) =>
-    b.setAttribute('aria-pressed', String(document.documentElement.lang.startsWith(b.dataset.lang))));
+const page = () => (document.documentElement.lang || 'en').slice(0, 2);
+const mark = () => {
+    buttons.forEach((b) => b.setAttribute('aria-pressed', String(page() === b.dataset.lang)));
+    if (props.value !== page()) { props.value = page(); trigger('change'); }
+};
+new MutationObserver(mark).observe(document.documentElement, {attributes: true, attributeFilter: ['lang']});
 const choose = async (lang) => {
     const m = await core();
     if (!m || !m.changeLocale) { element.style.display = 'none'; return; }
     m.changeLocale(lang);
-    setTimeout(mark, 50);
 };
 buttons.forEach((b) => b.addEventListener('click', () => choose(b.dataset.lang)));
 const asked = new URLSearchParams(window.location.search).get('lang');
-if (asked === 'en' || asked === 'es') choose(asked); else setTimeout(mark, 50);
+if (asked === 'en' || asked === 'es') choose(asked);
+mark();
 """
 
 
 def language_switch() -> gr.HTML:
-    """EN and ES buttons (elem_id "lang") that switch the page's language at once."""
-    return gr.HTML(html_template=LANG_HTML, css_template=LANG_CSS, js_on_load=LANG_JS, elem_id="lang")
+    """EN and ES buttons (elem_id "lang") that switch the page's language at once; value: "en" or "es"."""
+    return gr.HTML(value="en", html_template=LANG_HTML, css_template=LANG_CSS, js_on_load=LANG_JS, elem_id="lang")
 
 
-class ImageUpload(gr.Image):
-    """gr.Image's upload box and preview, whose value reaches the handler as the uploaded file's path, unopened.
+class PathOnly:
+    """For file components: the payload reaches the handler as the path it names, or None, unopened and unchecked;
+    the handler checks it (inputs.uploaded), since a client that skips the page can send any JSON. There is no data
+    model, since Gradio's parsing of a malformed payload ends in a traceback instead of a sentence."""
 
-    A stock gr.Image opens the file with Pillow before the handler runs, so a file that is not an image, or is too
-    large to open, ends in Gradio's generic error; here preprocess.load_image reads it and says what is wrong.
-    """
-    is_template = True  # the page draws it with gr.Image's own front end
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.data_model = None
 
-    def preprocess(self, payload: ImageData | None) -> str | None:
-        """The uploaded file's path (Gradio has checked it is in its upload folder), or a data URL."""
-        return None if payload is None else payload.path or payload.url
+    def preprocess(self, payload: object) -> object:
+        """The "path" of a file payload (whatever its type), or None."""
+        return payload.get("path") if isinstance(payload, dict) else None
+
+    def api_info(self) -> dict:
+        """The API page's description of the input: a file, as gr.File describes it."""
+        return FileData.model_json_schema()
+
+
+class UploadButton(PathOnly, gr.UploadButton):
+    """gr.UploadButton that hands the handler the uploaded file's path (the stock one also leaves an empty temp
+    file behind on every call)."""
+    is_template = True  # the page draws it with gr.UploadButton's own front end
+
+
+class ApiFile(PathOnly, gr.File):
+    """gr.File that hands the handler the uploaded file's path: the /predict endpoint's input."""
+    is_template = True

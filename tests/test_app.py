@@ -1,29 +1,26 @@
+"""The app's handlers, called as Gradio calls them: each returns the outputs it changes, by element id."""
 import base64
 import io
 import json
 import re
-import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import gradio as gr
 import numpy as np
 import pytest
 import torch
-from gradio.events import SelectData
-from gradio.i18n import I18nData
+from gradio.utils import get_upload_folder
 from PIL import Image
 
 import app
-from mnist_cnn import text
+from mnist_cnn import render, text, views
 from mnist_cnn.data import load_mnist, normalise
-from mnist_cnn.mistakes import load_mistakes
 from mnist_cnn.pipeline import read_digit
 from mnist_cnn.render import GRIDS, MARK
 from mnist_cnn.strokes import draw_strokes
-from mnist_cnn.widgets import data_url
-
-REPO = Path(__file__).resolve().parent.parent
+from mnist_cnn.widgets import READ, data_url
 
 
 def drawing(strokes) -> str:
@@ -31,9 +28,14 @@ def drawing(strokes) -> str:
     return data_url(draw_strokes(strokes))
 
 
-def decode(url: str) -> Image.Image:
-    assert url.startswith("data:image/png;base64,")
-    return Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+def picture(html: str) -> Image.Image:
+    """The first picture in a piece of the page's HTML."""
+    url = re.search(r'<img src="data:image/png;base64,([^"]+)"', html).group(1)
+    return Image.open(io.BytesIO(base64.b64decode(url)))
+
+
+def alt(html: str) -> str:
+    return re.search(r'alt="([^"]*)"', html).group(1)
 
 
 def english(html: str) -> str:
@@ -41,20 +43,22 @@ def english(html: str) -> str:
     return re.search(r'<div class="l-en" lang="en">(.*?)</div><div class="l-es"', html, re.S).group(1)
 
 
-def number(s: str) -> float:
-    """A number as the tables print it (true minus sign)."""
-    return float(s.replace("−", "-"))
+def as_float(s: str) -> float:
+    """A number as the tables print it (true minus sign, decimal comma in Spanish)."""
+    return float(s.replace("−", "-").replace(",", "."))
 
 
-def selected(index) -> SelectData:
-    """The event data of a click: a map's pixel [x, y] or a gallery's picture number."""
-    return SelectData(None, {"index": index, "value": None})
+def in_upload_folder(image: Image.Image, name: str = "digit.png") -> str:
+    """Save an image where Gradio puts uploads, as the page's upload would."""
+    folder = Path(get_upload_folder()) / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    image.save(folder / name)
+    return str(folder / name)
 
 
-def outputs(out: list) -> dict:
-    """show()'s list by output id, and the input kept for clicks under "input"."""
-    assert len(out) == len(app.OUTPUTS) + 1
-    return dict(zip(app.OUTPUTS + ("input",), out))
+@pytest.fixture(scope="module")
+def page(model) -> app.App:
+    return app.load_app(model)
 
 
 @pytest.fixture(scope="module")
@@ -63,164 +67,173 @@ def demo(model):
 
 
 @pytest.mark.parametrize("digit", ["0", "1", "7"])
-def test_show_reads_a_drawing_and_fills_every_panel(model, digit_strokes, digit):
-    out = outputs(app.show(model, drawing(digit_strokes[digit])))
-    confidences = out["prediction"]
-    assert sorted(confidences) == [str(d) for d in range(10)]
-    assert max(confidences, key=confidences.get) == digit
-    assert sum(confidences.values()) == pytest.approx(1, abs=1e-5)
-    for key in app.PANELS:
-        img = decode(out[key])
-        assert img.width > 28 and img.height > 28
-    for key, size in (("kernel-detail", 28 * 6), ("saliency", 28)):  # a picture, then the text in both languages
-        img = decode(re.match(r'<img src="([^"]+)"', out[key]).group(1))
-        assert img.height >= size
-        assert 'class="l-en"' in out[key] and 'class="l-es"' in out[key]
-    assert "<table" in out["softmax-steps"]
-    assert out["status"] == ""
-    assert out["input"].shape == (1, 1, 28, 28)
+def test_a_drawing_fills_every_output_and_the_pad_gets_a_token_back(page, digit_strokes, digit):
+    out = page.drawn(drawing(digit_strokes[digit]), None, "en")
+    assert set(out) == set(views.READING) | {"current", "pad"}
+    assert max(out["prediction"], key=out["prediction"].get) == digit
+    assert sum(out["prediction"].values()) == pytest.approx(1, abs=1e-5)
+    for key in render.PANELS:
+        assert picture(out[key]).width > 28 and alt(out[key])
+    assert picture(out["kernel-detail"]).height >= 28 * 6 and 'class="l-es"' in out["kernel-detail"]
+    assert picture(out["saliency"]).size == (28, 28)  # the page's CSS scales it up
+    assert "<table" in out["softmax-steps"] and out["status"] == ""
+    assert out["current"].tensor.shape == (1, 1, 28, 28)
+    assert out["pad"] == READ  # the session does not keep the drawing
 
 
-def test_empty_drawing_empties_every_output(model):
-    assert app.show(model, "") == [None] * (len(app.OUTPUTS) - 1) + ["", None]
-    assert app.show(model, None) == [None] * (len(app.OUTPUTS) - 1) + ["", None]
+def test_alt_texts_carry_the_result_in_the_pages_language(page, digit_strokes):
+    en = page.drawn(drawing(digit_strokes["7"]), None, "en")
+    es = page.drawn(drawing(digit_strokes["7"]), None, "es")
+    strongest = views.strongest(read_digit(page.model, drawing(digit_strokes["7"])).activations, "conv1_relu")
+    assert alt(en["act-conv1"]) == f"conv1: 32 maps of 28×28; the strongest is map {strongest}"
+    assert alt(es["act-conv1"]) == f"conv1: 32 mapas de 28×28; el más fuerte es el mapa {strongest}"
+    assert alt(en["act-output"]).startswith("Output: 7 with probability")
+    assert alt(es["act-output"]).startswith("Salida: 7 con probabilidad") and "\u00a0%" in alt(es["act-output"])
 
 
-def test_blank_drawing_gives_no_answer_and_says_so(model):
-    out = outputs(app.show(model, data_url(Image.new("L", (280, 280), 255))))
-    assert all(out[key] is None for key in app.OUTPUTS + ("input",) if key != "status")
-    assert isinstance(out["status"], I18nData) and out["status"].key == "error.blank"
+def test_an_emptied_pad_empties_every_output(page):
+    for empty in ("", None):
+        out = page.drawn(empty, None, "en")
+        assert all(out[k] in (None, "") for k in views.READING) and out["current"] is None
 
 
-def test_unreadable_upload_raises_its_sentence_in_both_languages_for_the_page_to_pick(model, tmp_path):
-    bad = tmp_path / "notes.png"
-    bad.write_bytes(b"this is not a picture")
-    with pytest.raises(gr.Error) as e:
-        app.show_file(model, str(bad))
-    assert '<div class="l-en" lang="en">The file is not an image' in e.value.message
-    assert '<div class="l-es" lang="es">El archivo no es una imagen' in e.value.message
-    assert "Traceback" not in e.value.message
+def test_a_blank_drawing_gives_no_answer_and_says_so_in_the_pages_language(page):
+    out = page.drawn(data_url(Image.new("L", (280, 280), 255)), None, "es")
+    assert out["prediction"] is None and out["current"] is None  # never a confident answer to a blank page
+    assert out["status"] == text.ES["error.blank_image"]
 
 
-def test_a_file_name_in_an_error_is_shown_as_text_not_markup(model):
-    with pytest.raises(gr.Error) as e:
-        app.show(model, "/nowhere/<img src=x onerror=alert(1)>.png")
-    assert "<img" not in e.value.message
-    assert "&lt;img src=x onerror=alert(1)&gt;.png" in e.value.message
+def test_a_dot_is_not_a_digit(page):
+    dot = Image.new("L", (280, 280), 255)
+    dot.paste(0, (130, 130, 142, 142))
+    out = page.drawn(data_url(dot), None, "en")
+    assert out["prediction"] is None and out["status"] == text.EN["error.dot"]
 
 
-def test_show_file_empties_the_pad(model, tmp_path):
+def test_an_upload_is_read_and_empties_the_pad(page):
     images, labels = load_mnist("test")
-    path = tmp_path / "digit.png"
-    Image.fromarray(images[0].numpy()).save(path)
-    out = app.show_file(model, str(path))
-    assert out[0] == ""
-    assert max(out[1], key=out[1].get) == str(int(labels[0]))
-    assert len(out) == len(app.OUTPUTS) + 2
+    out = page.uploaded(in_upload_folder(Image.fromarray(images[0].numpy())), None, "en")
+    assert max(out["prediction"], key=out["prediction"].get) == str(int(labels[0]))
+    assert out["pad"] == ""  # the page shows one input
 
 
-def test_predict_reads_test_digits(model, tmp_path):
+def test_an_unreadable_upload_says_so_and_keeps_the_page(page):
+    path = Path(in_upload_folder(Image.new("L", (2, 2)))).with_name("notes.png")
+    path.write_bytes(b"this is not a picture")
+    assert page.uploaded(str(path), None, "es") == {"status": text.ES["error.not_image"]}
+
+
+def test_an_upload_outside_gradios_folder_is_not_read(page, tmp_path):
+    seven = tmp_path / "seven.png"
+    draw_strokes([[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]).save(seven)
+    for path in (str(seven), str(tmp_path / "absent.png"), f"{get_upload_folder()}/../{seven}", 7, None):
+        assert page.uploaded(path, None, "en") == {"status": text.EN["error.not_uploaded"]}
+
+
+def test_a_status_sentence_is_text_not_markup():
+    from mnist_cnn.errors import InputError
+    assert views.status(InputError("error.no_file", name="<img src=x onerror=alert(1)>"), "en") == \
+        "There is no image file at &lt;img src=x onerror=alert(1)&gt;."
+
+
+def test_predict_reads_uploaded_test_digits_and_nothing_else(page, tmp_path):
     images, labels = load_mnist("test")
     for i in range(5):
-        path = tmp_path / f"{i}.png"
-        Image.fromarray(images[i].numpy()).save(path)
-        confidences = app.predict(model, str(path))
+        confidences = page.predict(in_upload_folder(Image.fromarray(images[i].numpy())))
         assert max(confidences, key=confidences.get) == str(int(labels[i]))
-
-
-def test_predict_blank_raises_blank_error(model, tmp_path):
-    path = tmp_path / "white.png"
-    Image.new("RGB", (100, 100), "white").save(path)
     with pytest.raises(gr.Error, match="blank"):
-        app.predict(model, str(path))
+        page.predict(in_upload_folder(Image.new("RGB", (100, 100), "white")))
+    with pytest.raises(gr.Error, match="not uploaded"):
+        page.predict("/etc/passwd")
 
 
-def test_clear_resets_pad_upload_and_outputs():
-    assert app.clear() == ["", None] + [None] * (len(app.OUTPUTS) - 1) + ["", None]
+def test_clear_resets_the_pad_and_every_output(page):
+    out = page.clear()
+    assert out["pad"] == "" and out["current"] is None and out["prediction"] is None
 
 
-def test_clicking_a_conv2_map_works_out_its_filter_at_the_activation_shown(model, digit_strokes):
-    source = drawing(digit_strokes["7"])
-    x = outputs(app.show(model, source))["input"]
-    acts = read_digit(model, source).activations
-    grid = GRIDS["act-conv2"]
+def test_picking_a_conv2_map_works_out_its_filter_and_frames_it(page, digit_strokes):
+    current = page.drawn(drawing(digit_strokes["7"]), None, "en")["current"]
+    acts = read_digit(page.model, drawing(digit_strokes["7"])).activations
     for channel in (0, 13, 63):
-        left, top = grid.origin(channel)
-        html, chosen, *_ = app.pick_map(model, "act-conv2", x, selected([left + 5, top + 30]))
-        assert chosen == ("conv2", channel)
-        title = re.search(r"conv2, filter (\d+): .*? row (\d+), column (\d+)", english(html))
+        out = page.pick(channel, current, "en", panel="act-conv2")
+        assert out["chosen"] == ("conv2", channel)
+        title = re.search(r"conv2, filter (\d+): .*? row (\d+), column (\d+)", english(out["kernel-detail"]))
         c, r, k = map(int, title.groups())
-        worked = number(re.search(r"ReLU → <b>([^<]+)</b>", english(html)).group(1))
+        worked = as_float(re.search(r"ReLU → <b>([^<]+)</b>", english(out["kernel-detail"])).group(1))
         assert c == channel
         assert worked == pytest.approx(float(acts["conv2_relu"][c, r, k]), abs=6e-4)  # printed to 3 decimals
         assert r * 14 + k == int(acts["conv2"][c].argmax())  # the map's most active pixel
-        assert "sum over the 32 channels" in english(html)
+    left, top = GRIDS["act-conv2"].origin(63)
+    assert (np.asarray(picture(out["act-conv2"]))[top - 2, left - 2:left + 10] == MARK).all()  # the frame's top
+    assert not (np.asarray(picture(out["act-conv1"])) == MARK).any()  # and conv1 has none now
+    assert out["act-conv2"].count("<button") == 64  # one button a map, the same as before
 
 
-def test_a_click_frames_the_clicked_map_and_unframes_the_other_layer(model, digit_strokes):
-    x = outputs(app.show(model, drawing(digit_strokes["7"])))["input"]  # conv1's strongest map framed at first
-    left, top = GRIDS["act-conv2"].origin(13)
-    *_, conv1, conv2 = app.pick_map(model, "act-conv2", x, selected([left + 5, top + 30]))
-    assert (np.asarray(decode(conv2))[top - 2, left - 2:left + 10] == MARK).all()  # the frame's top, over map 13
-    assert not (np.asarray(decode(conv1)) == MARK).any()
+def test_a_bad_pick_changes_nothing(page, digit_strokes):
+    current = page.drawn(drawing(digit_strokes["7"]), None, "en")["current"]
+    for index in (64, -1, 1.5, float("inf"), float("nan"), True, "3", [1, 2], None):
+        assert page.pick(index, current, "en", panel="act-conv2") == {}
+    assert page.pick(3, None, "en", panel="act-conv1") == {}  # nothing read yet
 
 
-def test_the_chosen_filter_follows_the_next_drawing(model, digit_strokes):
-    out = outputs(app.show(model, drawing(digit_strokes["0"]), ("conv2", 21)))
+def test_the_chosen_filter_follows_the_next_drawing(page, digit_strokes):
+    out = page.drawn(drawing(digit_strokes["0"]), ("conv2", 21), "en")
     assert "conv2, filter 21:" in english(out["kernel-detail"])
-    out = outputs(app.show(model, drawing(digit_strokes["1"])))  # no choice yet: the strongest map of conv1
-    strongest = int(read_digit(model, drawing(digit_strokes["1"])).activations["conv1_relu"].amax((1, 2)).argmax())
+    out = page.drawn(drawing(digit_strokes["1"]), None, "en")  # no choice yet: the strongest map of conv1
+    strongest = views.strongest(read_digit(page.model, drawing(digit_strokes["1"])).activations, "conv1_relu")
     assert f"conv1, filter {strongest}:" in english(out["kernel-detail"])
 
 
-def test_clicks_off_the_maps_change_nothing(model, digit_strokes):
-    x = outputs(app.show(model, drawing(digit_strokes["7"])))["input"]
-    skip = [gr.skip()] * 4  # the close-up, the choice, and the conv1 and conv2 panels
-    assert app.pick_map(model, "act-conv2", x, selected([2, 2])) == skip  # the margin
-    assert app.pick_map(model, "act-conv1", x, selected([10_000, 5])) == skip
-    assert app.pick_map(model, "act-conv1", x, selected("not a pixel")) == skip
-    assert app.pick_map(model, "act-conv1", None, selected([40, 40])) == skip  # nothing drawn yet
-
-
-def test_softmax_table_is_the_models_and_sums_to_1(model, digit_strokes):
-    out = outputs(app.show(model, drawing(digit_strokes["7"])))
+def test_the_softmax_table_is_the_models_and_sums_to_1(page, digit_strokes):
+    out = page.drawn(drawing(digit_strokes["7"]), None, "en")
     rows = re.findall(r"<tr[^>]*><td>(\d)</td>((?:<td>[^<]*</td>){5})</tr>", english(out["softmax-steps"]))
     assert [d for d, _ in rows] == [str(d) for d in range(10)]
-    probs = [number(re.findall(r"<td>([^<]*)</td>", cells)[3]) for _, cells in rows]
+    probs = [as_float(re.findall(r"<td>([^<]*)</td>", cells)[3]) for _, cells in rows]
     assert sum(probs) == pytest.approx(1, abs=10 * 5e-4)  # each printed to 3 decimals
     assert probs == pytest.approx([out["prediction"][str(d)] for d in range(10)], abs=5e-4)
-    assert "dim=1" in english(out["softmax-steps"])
 
 
-def test_saliency_is_for_the_predicted_class(model, digit_strokes):
+def test_the_language_switch_writes_the_same_reading_with_spanish_numbers(page, digit_strokes):
+    en = page.drawn(drawing(digit_strokes["7"]), None, "en")
+    es = page.relabel(en["current"], None, "es")
+    assert es["prediction"] == en["prediction"]
+    assert "conv1, filtro" in es["kernel-detail"]
+    spanish = re.search(r'<div class="l-es" lang="es">(.*?)</div>$', es["softmax-steps"], re.S).group(1)
+    assert re.search(r"<td>−?\d+,\d{3}</td>", spanish) and not re.search(r"<td>−?\d+\.\d{3}</td>", spanish)
+    assert page.relabel(None, None, "es") == {}
+
+
+def test_saliency_is_for_the_predicted_class(page, digit_strokes):
     for digit in ("0", "7"):
-        out = outputs(app.show(model, drawing(digit_strokes[digit])))
+        out = page.drawn(drawing(digit_strokes[digit]), None, "en")
         guess = max(out["prediction"], key=out["prediction"].get)
         assert f"pushed “{guess}” up" in english(out["saliency"])
 
 
-def test_a_misread_test_digit_is_shown_with_the_models_wrong_guess(model):
-    images, labels = load_mnist("test")
-    mistakes = load_mistakes()
-    for i, m in enumerate(mistakes):
-        out = app.show_mistake(model, images, mistakes, None, selected(i))
-        assert out[:2] == ["", None]  # no drawing, no upload: the page shows one input
-        shown = outputs(out[2:])
-        guess = max(shown["prediction"], key=shown["prediction"].get)
-        assert guess == str(m["guess"]) != str(m["label"])
-        assert torch.equal(shown["input"], normalise(images[m["index"]][None]))  # as the evaluation feeds it
-    nothing = [gr.skip()] * (len(app.OUTPUTS) + 3)
-    assert app.show_mistake(model, images, mistakes, None, selected(len(mistakes))) == nothing
+def test_a_misread_test_digit_is_read_as_the_evaluation_reads_it(page):
+    rows = [m["index"] for m in page.mistakes]
+    for i, m in enumerate(page.mistakes):
+        out = page.digit(i, None, "en", reader=app.read_mnist, images=rows)
+        guess = max(out["prediction"], key=out["prediction"].get)
+        assert guess == str(m["guess"]) != str(m["label"]) and out["pad"] == ""
+        assert torch.equal(out["current"].tensor, normalise(page.images[m["index"]][None]))
+    for bad in (len(rows), -1, "0", 0.5, float("inf"), None, [0]):
+        assert page.digit(bad, None, "en", reader=app.read_mnist, images=rows) == {}
 
 
-def test_examples_are_one_mnist_test_digit_per_class_and_read_as_such(model, tmp_path):
-    paths = app.example_files(tmp_path)
-    assert len(paths) == 10
-    for digit, path in enumerate(paths):
-        img = Image.open(path)
-        assert img.size == (28, 28)
-        confidences = app.predict(model, path)
-        assert max(confidences, key=confidences.get) == str(digit)
+def test_the_examples_are_one_test_digit_per_class_read_as_drawings(page):
+    assert [int(page.labels[i]) for i in page.examples] == list(range(10))
+    for d in range(10):
+        out = page.digit(d, None, "en", reader=app.read_as_drawn, images=page.examples)
+        assert max(out["prediction"], key=out["prediction"].get) == str(d)
+
+
+def test_unsure_shows_both_digits_and_the_stroke_to_look_at_only_when_close():
+    close = views.unsure_html(torch.tensor([0, 0.55, 0, 0, 0, 0, 0, 0.40, 0, 0.05]), "es")
+    assert "¿1 o 7?" in close and "55\u00a0%" in close and "40\u00a0%" in close and "barra" in close
+    assert views.unsure_html(torch.tensor([0, 0.3, 0, 0, 0, 0, 0.3, 0.2, 0, 0.2]), "en").count("Look at") == 1
+    assert views.unsure_html(torch.tensor([0, 0, 0, 0.9, 0, 0.1, 0, 0, 0, 0]), "en") == ""
 
 
 def test_every_text_key_of_the_page_exists_in_both_languages(demo):
@@ -230,26 +243,22 @@ def test_every_text_key_of_the_page_exists_in_both_languages(demo):
     assert keys <= set(text.EN) and keys <= set(text.ES)
 
 
-def test_page_has_every_output_in_data_flow_order(demo):
-    ids = [b.elem_id for b in demo.blocks.values() if b.elem_id in app.OUTPUTS + ("draw", "clear")]
-    assert ids[ids.index("prediction"):ids.index("prediction") + 1] == ["prediction"]
-    panel_ids = [i for i in ids if i in app.PANELS]
-    assert panel_ids == list(app.PANELS)
-    assert ids.index("draw") < ids.index("prediction")
-    assert ids[-len(app.CLOSE_UP):] == list(app.CLOSE_UP)  # "Look closer" comes after the panels
-    assert any(b.elem_id == "mistakes" for b in demo.blocks.values())
+def test_the_page_has_every_output_once_in_data_flow_order(demo):
+    ids = [b.elem_id for b in demo.blocks.values() if b.elem_id]
+    assert len(ids) == len(set(ids))
+    assert [i for i in ids if i in render.PANELS] == list(render.PANELS)
+    assert ids.index("draw") < ids.index("prediction") < ids.index("input28")
+    assert ids.index("act-output") < ids.index("kernel-detail")  # "Look closer" comes after the panels
+    assert {"mistakes", "examples", "status", "unsure", "lang", "upload"} <= set(ids)
 
 
-def test_predict_endpoint_is_named_and_documented(demo):
+def test_predict_is_the_only_named_endpoint(demo):
     api = demo.get_api_info()["named_endpoints"]
-    assert "/predict" in api
-    assert len(api["/predict"]["parameters"]) == 1
-    assert not any("show" in name for name in api)  # the page's own events stay private
+    assert list(api) == ["/predict"] and len(api["/predict"]["parameters"]) == 1
 
 
-def test_bad_weights_exit_with_one_sentence(tmp_path):
-    run = subprocess.run([sys.executable, "app.py", "--weights", str(tmp_path / "none.safetensors")],
-                         cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert run.returncode != 0
-    assert "missing" in run.stderr
-    assert "Traceback" not in run.stderr
+def test_bad_weights_exit_with_one_sentence(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["app.py", "--weights", str(tmp_path / "none.safetensors")])
+    with pytest.raises(SystemExit) as e:
+        app.main()
+    assert "missing" in str(e.value.code) and "Traceback" not in str(e.value.code)

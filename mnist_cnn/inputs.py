@@ -1,0 +1,73 @@
+"""What a browser sends, checked before anything is read. Anyone can call any event of the page with any JSON, so
+nothing named by a visitor is opened unless it lies in Gradio's upload folder, and every index is checked for its
+type and range. Each refusal is an InputError whose sentence is the same whether a path exists or not.
+"""
+import base64
+import binascii
+import math
+import os
+from pathlib import Path
+
+from .errors import InputError
+
+PNG_URL = "data:image/png;base64,"
+# The pad sends a 280×280 PNG: 10–40 KB for a drawing, about 54 KB in base64 for the busiest scribble.
+MAX_DRAWING = 1_000_000
+MAX_PAD_SIDE = 1024  # px: the pad sends 280×280; its PNG header says the size before anything is decoded
+MAX_PATH = 4096  # characters; a longer "path" is not one Gradio wrote
+
+
+def drawing(value: object) -> bytes | None:
+    """The pad's value -> the PNG bytes it carries (at most MAX_PAD_SIDE px a side), or None for an empty pad;
+    InputError for anything else."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not value.startswith(PNG_URL) or len(value) > MAX_DRAWING:
+        raise InputError("error.drawing")
+    try:
+        png = base64.b64decode(value[len(PNG_URL):], validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError("error.drawing") from None
+    # a PNG starts with its 8-byte signature and its IHDR chunk: width and height at bytes 16-24, big-endian
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or len(png) < 24 or \
+            max(int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) > MAX_PAD_SIDE:
+        raise InputError("error.drawing")
+    return png
+
+
+def uploaded(value: object, folder: str | Path) -> Path:
+    """A file a visitor uploaded: its real path if it is a regular file inside folder (Gradio's upload folder);
+    InputError otherwise, with one sentence whatever the path names, so that nothing about the server leaks."""
+    if not isinstance(value, (str, Path)) or not 0 < len(str(value)) <= MAX_PATH or "\x00" in str(value):
+        raise InputError("error.not_uploaded")
+    path = Path(os.path.realpath(value))  # "..", symlinks and relative paths resolved before the check
+    if not path.is_relative_to(os.path.realpath(folder)) or not path.is_file():
+        raise InputError("error.not_uploaded")
+    return path
+
+
+def whole(value: object, low: int, high: int) -> int:
+    """An integer in [low, high] (an int, or a float with no fraction, as JSON may send it); ValueError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"not a number: {value!r:.40}")
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        raise ValueError(f"not a whole number: {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{value} is not in [{low}, {high}]")
+    return int(value)
+
+
+def real(value: object, low: float, high: float) -> float:
+    """A finite number in [low, high]; ValueError otherwise (strings, bools, NaN and infinities included)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value!r:.40}")
+    if not low <= value <= high:
+        raise ValueError(f"{value} is not in [{low}, {high}]")
+    return float(value)
+
+
+def pixel(index: object, width: int, height: int) -> tuple[int, int]:
+    """A clicked pixel [x, y] of a picture width × height; ValueError for anything else."""
+    if not isinstance(index, (list, tuple)) or len(index) != 2:
+        raise ValueError(f"not an [x, y] pair: {index!r:.40}")
+    return whole(index[0], 0, width - 1), whole(index[1], 0, height - 1)

@@ -1,0 +1,133 @@
+"""What the page shows, keyed by element id: one reading's prediction, panels and close-ups in the page's language,
+an emptied page, a status sentence. app.py hands these to Gradio as they are."""
+import html
+
+import torch
+from PIL import Image
+
+from . import render
+from .analysis import kernel_detail, saliency, softmax_steps
+from .errors import InputError
+from .i18n import TEXTS, bilingual, percent, sentence, t
+from .model import Net
+from .pipeline import Reading, activations, confidences
+from .render_detail import kernel_html, kernel_picture, saliency_caption, saliency_picture, softmax_html
+from .widgets import choices, digit_buttons, figure
+
+CLOSE_UP = ("kernel-detail", "saliency", "softmax-steps")  # the "Look closer" part, under the panels
+READING = ("prediction", "unsure", *render.PANELS, *CLOSE_UP, "status")  # every output one reading fills
+UNSURE = 2.0  # the top two are "close" when the first is less than twice as likely as the second
+LAYER_NAMES = {grid.stage: grid.stage.removesuffix("_relu") for grid in render.GRIDS.values()}
+
+
+def strongest(acts: dict, stage: str) -> int:
+    """The channel of a stage (e.g. "conv1_relu") whose map has the largest value."""
+    return int(acts[stage].amax((1, 2)).argmax())
+
+
+def maps_html(panel: str, image, acts: dict, lang: str) -> str:
+    """A panel of maps: its picture with a button over each map (when its maps open their filter) and its alt text."""
+    grid = render.GRIDS[panel]
+    layer = LAYER_NAMES[grid.stage]
+    alt = t("alt.maps", lang, layer=layer, n=grid.channels, side=grid.side, top=strongest(acts, grid.stage))
+    if panel not in render.MAP_LAYERS:
+        return figure(image, alt)
+    (w, h) = grid.cell
+    cells = [((*grid.origin(c), w, h), t("alt.map", lang, layer=layer, channel=c), c) for c in range(grid.channels)]
+    return choices(image, alt, cells)
+
+
+def panel_html(panel: str, image, reading: Reading, lang: str) -> str:
+    """One panel's picture as the page shows it, with an alt text that carries this reading's result."""
+    acts, p = reading.activations, reading.prepared
+    if panel in render.GRIDS:
+        return maps_html(panel, image, acts, lang)
+    if panel == "input28":
+        x0, y0, x1, y1 = p.box
+        return figure(image, t("alt.input28", lang, w=x1 - x0, h=y1 - y0, dw=p.digit20.shape[1],
+                               dh=p.digit20.shape[0]))
+    if panel == "act-fc1":
+        units = acts["fc1_relu"]
+        return figure(image, t("alt.units", lang, active=int((units > 0).sum()), top=int(units.argmax())))
+    first, second = reading.probs.topk(2).indices.tolist()
+    return figure(image, t("alt.output", lang, digit=first, p=percent(float(reading.probs[first]), lang),
+                           second=second, q=percent(float(reading.probs[second]), lang)))
+
+
+def kernel_view(model: Net, x: torch.Tensor, chosen: tuple[str, int], acts: dict, lang: str) -> str:
+    """The chosen filter (layer, channel) worked out on input x with its activations acts (no batch dimension)."""
+    detail = kernel_detail(model, x, *chosen, acts)
+    alt = t("alt.kernel", lang, layer=chosen[0], channel=chosen[1])
+    return figure(kernel_picture(detail, side=180), alt, bilingual(kernel_html, detail))
+
+
+def unsure_html(probs: torch.Tensor, lang: str) -> str:
+    """When the top two digits are close (less than UNSURE to 1): "1 or 7?", both probabilities and the stroke to
+    look at; otherwise nothing. The prediction above is never hidden."""
+    (pa, pb), (a, b) = probs.topk(2)
+    if float(pa) >= UNSURE * float(pb):
+        return ""
+    pair = f"unsure.{min(a, b)}-{max(a, b)}"
+    hint = t(pair if pair in TEXTS["en"] else "unsure.hint", lang)
+    return (f'<div class="unsure"><b>{t("unsure.title", lang, a=int(a), b=int(b))}</b> '
+            f'{t("unsure.text", lang, a=int(a), b=int(b), pa=percent(float(pa), lang), pb=percent(float(pb), lang), hint=hint)}'
+            "</div>")
+
+
+def reading_view(model: Net, reading: Reading, chosen: tuple[str, int] | None, lang: str) -> dict:
+    """Every output a reading fills, by element id: the prediction, the unsure note, the panels and close-ups."""
+    acts = reading.activations
+    if chosen is None:  # before any map is picked: the conv1 filter whose map is strongest
+        chosen = ("conv1", strongest(acts, "conv1_relu"))
+    pictures = render.panels(reading.prepared, acts, model, chosen, lang)  # the chosen map framed
+    x = reading.prepared.tensor
+    why = saliency(model, x)  # for the predicted class
+    return {
+        "prediction": confidences(reading),
+        "unsure": unsure_html(reading.probs, lang),
+        **{panel: panel_html(panel, pictures[panel], reading, lang) for panel in render.PANELS},
+        "kernel-detail": kernel_view(model, x, chosen, acts, lang),
+        "saliency": figure(saliency_picture(x, why, scale=1), t("alt.saliency", lang, digit=why["target"]),
+                           bilingual(saliency_caption, why)),  # sent at 28×28: the page's CSS scales it up
+        "softmax-steps": bilingual(softmax_html, softmax_steps(acts["logits"])),
+        "status": "",
+    }
+
+
+def picked_view(model: Net, x: torch.Tensor, chosen: tuple[str, int], lang: str) -> dict:
+    """After a map is picked: its filter worked out, and the panels of maps again with the picked one framed."""
+    acts = activations(model, x)
+    out = {"kernel-detail": kernel_view(model, x, chosen, acts, lang)}
+    arrays = {k: v.numpy() for k, v in acts.items()}
+    for panel in render.MAP_LAYERS:
+        out[panel] = maps_html(panel, render.grid_picture(panel, arrays, model, chosen, lang), acts, lang)
+    return out
+
+
+def status(error: InputError | None, lang: str) -> str:
+    """The status line: the error's sentence in the page's language (as text, never markup), or nothing."""
+    return "" if error is None else html.escape(sentence(error, lang))
+
+
+def blank_view(error: InputError | None = None, lang: str = "en") -> dict:
+    """Every output of a reading emptied, with the status sentence (if any)."""
+    return {**{key: None for key in READING}, "status": status(error, lang)}
+
+
+def digits_html(images: torch.Tensor, names: list[str], captions: list[str] | None = None) -> str:
+    """uint8 MNIST digits (N, 28, 28) as a row of buttons, drawn as the network sees them (white on black)."""
+    pictures = [Image.fromarray(a).resize((56, 56), Image.Resampling.NEAREST) for a in images.numpy()]
+    return digit_buttons(pictures, names, captions or [""] * len(names))
+
+
+def examples_html(images: torch.Tensor, labels: torch.Tensor, lang: str) -> str:
+    """The example digits' buttons, each named by its digit."""
+    return digits_html(images, [t("alt.example", lang, digit=int(d)) for d in labels])
+
+
+def mistakes_html(mistakes: list[dict], images: torch.Tensor, lang: str) -> str:
+    """The misread test digits' buttons, each captioned "true → guess (p)" and named in words."""
+    p = [percent(m["confidence"], lang) for m in mistakes]
+    names = [t("alt.mistake", lang, digit=m["label"], guess=m["guess"], p=q) for m, q in zip(mistakes, p)]
+    captions = [f"{m['label']} → {m['guess']} ({q})" for m, q in zip(mistakes, p)]
+    return digits_html(images[[m["index"] for m in mistakes]], names, captions)

@@ -1,0 +1,137 @@
+"""Hostile clients: every event of the page, called through the raw queue as an attacker would, with server paths,
+URLs, non-strings, giant values and file payloads with and without Gradio's "meta". Nothing on the server is read,
+the answer never depends on whether a path exists, no handler raises, and the server keeps serving.
+"""
+import json
+import os
+import re
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from gradio.utils import get_upload_folder
+
+import app
+from mnist_cnn.strokes import draw_strokes
+from mnist_cnn.widgets import READ, data_url
+from raw_queue import call, events
+
+opened: list[str] = []  # every path this process opens while `watching` is set
+watching = threading.Event()
+
+
+def record_opens(event: str, args: tuple) -> None:
+    if event == "open" and watching.is_set() and isinstance(args[0], (str, bytes, os.PathLike)):
+        opened.append(os.fsdecode(args[0]))
+
+
+sys.addaudithook(record_opens)  # an audit hook cannot be removed, so it idles between tests
+
+
+@pytest.fixture(scope="module")
+def secret(tmp_path_factory) -> str:
+    """An image file on the server, outside Gradio's upload folder, that nobody was given."""
+    path = tmp_path_factory.mktemp("private") / "secret.png"
+    draw_strokes([[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]).save(path)
+    return str(path)
+
+
+def attacks(secret: str) -> dict[str, object]:
+    """Name -> a value an attacker puts where the page sends a drawing, a file, an index or a language."""
+    missing = secret.replace("secret", "absent")
+    file = {"meta": {"_type": "gradio.FileData"}}
+    upload = get_upload_folder()
+    return {
+        "existing path": secret, "missing path": missing, "etc/passwd": "/etc/passwd", "proc mem": "/proc/self/mem",
+        "dev zero": "/dev/zero", "relative": "../../../../etc/passwd", "into upload folder": f"{upload}/../{secret}",
+        "file url": f"file://{secret}", "http url": "http://127.0.0.1:9/x.png", "javascript": "javascript:alert(1)",
+        "data url of text": "data:text/plain;base64,aGVsbG8=", "int": 7, "float inf": float("inf"), "bool": True,
+        "list": [1, 2], "nested": [[[[[secret]]]]], "dict": {"a": secret},
+        "file without meta": {"path": secret}, "missing without meta": {"path": missing},
+        "file with meta": {"path": secret, **file}, "missing with meta": {"path": missing, **file},
+        "url with meta": {"path": None, "url": "http://127.0.0.1:9/x.png", **file},
+        "giant string": "x" * 2_000_000, "giant pad": "data:image/png;base64," + "A" * 1_200_000,
+    }
+
+
+def attackable(event: dict) -> list[int]:
+    """The positions of an event's inputs that reach the server as sent (Gradio uses its own copy of a State's)."""
+    return [i for i, kind in enumerate(event["inputs"]) if kind != "state"] or [0]
+
+
+def sent(event: dict, position: int, value) -> tuple[list, dict | None]:
+    """The event's data with value at one input (None elsewhere), and value as the picked index as well."""
+    data = [value if i == position else None for i in range(len(event["inputs"]))]
+    return data, {"index": value, "value": None}
+
+
+def answer(message: dict, *paths: str) -> str:
+    """The answer as text, with the paths in it replaced, so that answers about different paths compare."""
+    text = json.dumps(message.get("output"), sort_keys=True, default=str)
+    for path in paths:
+        text = text.replace(path, "PATH").replace(os.path.realpath(path), "PATH")
+    return re.sub(r'"(duration|average_duration)": [\d.e-]+', "", text)
+
+
+@pytest.fixture(scope="module")
+def page_events(app_url) -> list[dict]:
+    """Every event of the page that runs on the server, from the page's own config, so that none is forgotten."""
+    found = [e for e in events(app_url) if e["backend"]]
+    assert len(found) >= 8  # drawing, upload, examples, mistakes, two map panels, language, clear, /predict
+    return found
+
+
+def test_every_input_of_every_event_refuses_every_attack_without_reading_anything(app_url, page_events, secret,
+                                                                                  capfd):
+    hits = attacks(secret)
+    jobs = [(event, position, name) for event in page_events for position in attackable(event) for name in hits]
+
+    def attack(job: tuple) -> dict:
+        event, position, name = job
+        return call(app_url, event["fn_index"], *sent(event, position, hits[name]))
+
+    capfd.readouterr()
+    watching.set()
+    try:
+        with ThreadPoolExecutor(8) as pool:  # a few attackers at once, as a real one would
+            answers = dict(zip(((e["fn_index"], p, n) for e, p, n in jobs), pool.map(attack, jobs)))
+    finally:
+        watching.clear()
+    assert "Traceback" not in capfd.readouterr().err  # no handler, and no part of Gradio, raised
+    assert not {secret, os.path.realpath(secret), "/etc/passwd", "/proc/self/mem", "/dev/zero"} & set(opened)
+    missing = secret.replace("secret", "absent")
+    for (fn_index, position, name), message in answers.items():
+        said = json.dumps(message.get("output"), default=str)
+        select = any(kind == "select" for _, kind in next(e for e in page_events if e["fn_index"] == fn_index)["trigger"])
+        assert '"label"' not in said or (name == "int" and select), (fn_index, name)  # no reading but picture 7
+        for there, absent in (("existing path", "missing path"), ("file without meta", "missing without meta"),
+                              ("file with meta", "missing with meta")):  # the same answer, there or not
+            if name == there:
+                assert answer(message, secret, missing) == \
+                    answer(answers[fn_index, position, absent], secret, missing), (fn_index, name)
+    assert call(app_url, page_events[0]["fn_index"], [None, None, "en"])["success"]  # still serving
+
+
+def test_the_pad_refuses_what_is_not_a_small_png_with_one_sentence_and_keeps_the_page(model):
+    demo_app = app.load_app(model)
+    seven = data_url(draw_strokes([[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]))
+    for bad in ("/etc/passwd", 7, ["x"], "data:image/jpeg;base64,AAAA", "data:image/png;base64,@@@",
+                "data:image/png;base64," + "A" * 1_000_000, data_url(draw_strokes([], canvas=2000))):
+        out = demo_app.drawn(bad, None, "es")
+        assert set(out) == {"status", "pad"}  # the page keeps what it shows
+        assert out["status"].startswith("No se pudo leer el dibujo") and out["pad"] == READ
+    out = demo_app.drawn(seven, None, "en")
+    assert max(out["prediction"], key=out["prediction"].get) == "7"
+    assert out["pad"] == READ  # the session keeps a few bytes, not the drawing
+
+
+def test_a_session_keeps_no_drawing_after_it_is_read(served, app_url, page_events):
+    """Gradio keeps each session's last input and output values; the pad's goes back to READ once read."""
+    pad = next(e for e in page_events if e["trigger"][0][1] == "drawn")
+    big = data_url(draw_strokes([[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]], width=1, canvas=1000))
+    call(app_url, pad["fn_index"], [big, None, "en"], session="kept")
+    state = served.state_holder.session_data["kept"]
+    pad_id = next(b._id for b in served.blocks.values() if b.elem_id == "draw")
+    assert state.config_values[pad_id]["props"]["value"] == READ
+    assert len(json.dumps(state.config_values, default=str)) < 400_000  # the pictures of one reading, no drawing
