@@ -29,7 +29,8 @@ from mnist_cnn.model import Net  # noqa: E402
 from mnist_cnn.pipeline import Reading, confidences, read_digit, read_mnist, read_prepared  # noqa: E402
 from mnist_cnn.preprocess import Prepared  # noqa: E402
 from mnist_cnn.render_detail import DETAIL_CSS  # noqa: E402
-from mnist_cnn.widgets import CLEAR_JS, READ, UNDO_JS, ApiFile, UploadButton, drawing_pad, language_switch, picture  # noqa: E402
+from mnist_cnn.widgets import (CLEAR_JS, DRAWN_JS, READ, UNDO_JS, ApiFile, UploadButton, drawing_pad,  # noqa: E402
+                               language_switch, picture, with_page_language)  # noqa: E402
 
 EXAMPLE_DIGITS = range(10)  # one real MNIST test digit of each class
 # Every event that runs the network shares these slots. Two keep both cores busy (one torch thread each) while a
@@ -255,12 +256,14 @@ def wire(app: App, ui: dict) -> None:
         else:
             def call(*args):
                 return named(handler(*args))
+        if inputs and inputs[-1] is ui["lang"]:  # the page's language as it is when the event goes out
+            options.setdefault("js", with_page_language(len(inputs)))
         return trigger(call, inputs, outputs, **PRIVATE, **options)
 
     reading = those(*views.READING, "current")
     # always_last: a drawing sent while the last one is read waits, and only the newest is read
     on(ui["pad"].drawn, app.drawn, those("pad", "chosen", "lang"), reading + [ui["pad"]], trigger_mode="always_last",
-       **CNN)
+       js=DRAWN_JS, **CNN)
     on(ui["upload"].upload, app.uploaded, those("upload", "chosen", "lang"), reading + [ui["pad"]], **CNN)
     on(ui["examples"].select, partial(app.digit, reader=read_as_drawn, images=app.examples), those("chosen", "lang"),
        reading + [ui["pad"]], picked=True, **CNN)

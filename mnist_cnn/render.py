@@ -160,15 +160,6 @@ class Grid:
         """Top-left pixel of a channel's cell in the picture."""
         return PAD + (channel % self.cols) * self.pitch[0], PAD + (channel // self.cols) * self.pitch[1]
 
-    def channel_at(self, x: int, y: int) -> int | None:
-        """The channel whose cell holds picture pixel (x, y), or None in a gap or a margin."""
-        (w, h), (pw, ph), (gw, gh) = self.cell, self.pitch, self.size
-        x, y = x - PAD, y - PAD
-        if not (0 <= x < gw and 0 <= y < gh) or x % pw >= w or y % ph >= h:
-            return None
-        c = (y // ph) * self.cols + x // pw
-        return c if c < self.channels else None
-
 
 GRIDS = {
     "act-conv1": Grid("conv1_relu", 32, 28, 2, 8, lead=3 * FILTER_SCALE + 3, gap=10),
@@ -180,12 +171,6 @@ UNITS = Grid("fc1_relu", 128, 1, 20, 16)  # fc1's 128 units as 8 rows of 16 squa
 PANELS = ("input28", *GRIDS, "act-fc1", "act-output")  # the panels' element ids, in the order the data flows
 # the panels whose maps open their filter when picked -> that filter's layer
 MAP_LAYERS = {panel: grid.stage.removesuffix("_relu") for panel, grid in GRIDS.items() if grid.stage.endswith("_relu")}
-
-
-def grid_cell(panel: str, x: int, y: int) -> int | None:
-    """The feature map (channel) under pixel (x, y) of a panel's picture; None in a gap, a margin or another panel."""
-    grid = GRIDS.get(panel)
-    return None if grid is None else grid.channel_at(int(x), int(y))
 
 
 def tile(index: np.ndarray, grid: Grid, filters: np.ndarray | None = None) -> np.ndarray:

@@ -124,6 +124,8 @@ watch('value', () => {{
         repaint();
     }}
 }});
+// the drawing as it is now, for the event's own js (DRAWN_JS), which runs when the event is really sent
+canvas.drawing = () => strokes.length ? canvas.toDataURL('image/png') : '';
 repaint();
 canvas.dataset.ready = '';  // the pen works from now on (see PAD_READY_JS)
 """
@@ -136,6 +138,17 @@ PAD_READY_JS = """() => {
     const r = c.getBoundingClientRect();
     return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === c;
 }"""
+
+# The pad's event sends the canvas as it is when the event goes out, not the value the pad had when it fired: a
+# drawing sent while the last one is read waits, and by then the server has put READ in the pad's value.
+PAGE_LANG = "(document.documentElement.lang || navigator.language || 'en').slice(0, 2)"
+DRAWN_JS = f"(pad, chosen, lang) => [document.querySelector('#draw canvas')?.drawing?.() ?? pad, chosen, {PAGE_LANG}]"
+
+
+def with_page_language(inputs: int) -> str:
+    """An event's js that sends the page's language as its last input, whatever that input's value was then."""
+    return f"(...a) => [...a.slice(0, {inputs - 1}), {PAGE_LANG}]"
+
 
 # For the Undo and Clear buttons: js that runs in the page before (or instead of) their Python function.
 UNDO_JS = "() => { document.querySelector('#draw canvas')?.dispatchEvent(new Event('undo')); }"
@@ -221,8 +234,8 @@ def data_url(image: Image.Image) -> str:
 
 # Gradio's own language setting lives in the footer's Settings. This switch calls the same changeLocale of Gradio's
 # front end (found among the scripts the page loaded) and also follows ?lang=es in the address. If a later Gradio
-# no longer has it, the switch hides itself and the Settings remain. Its value is the page's language, however it
-# was chosen, for the handlers that write numbers and alt texts; it fires "change" when the language changes.
+# no longer has it, the switch hides itself and the Settings remain. It fires "change" when the page's language
+# changes, however it was chosen, so that numbers and alt texts are written again in it (with_page_language).
 LANG_HTML = '<div class="lang"><button data-lang="en" lang="en">EN</button><button data-lang="es" lang="es">ES</button></div>'
 LANG_CSS = """
 .lang { display: flex; gap: 4px; justify-content: flex-end; }
@@ -239,9 +252,10 @@ const core = () => {
 };
 const buttons = element.querySelectorAll('button');
 const page = () => (document.documentElement.lang || 'en').slice(0, 2);
+let shown = page();
 const mark = () => {
     buttons.forEach((b) => b.setAttribute('aria-pressed', String(page() === b.dataset.lang)));
-    if (props.value !== page()) { props.value = page(); trigger('change'); }
+    if (page() !== shown) { shown = page(); trigger('change'); }
 };
 new MutationObserver(mark).observe(document.documentElement, {attributes: true, attributeFilter: ['lang']});
 const choose = async (lang) => {
@@ -257,7 +271,7 @@ mark();
 
 
 def language_switch() -> gr.HTML:
-    """EN and ES buttons (elem_id "lang") that switch the page's language at once; value: "en" or "es"."""
+    """EN and ES buttons (elem_id "lang") that switch the page's language at once; "change" when it changes."""
     return gr.HTML(value="en", html_template=LANG_HTML, css_template=LANG_CSS, js_on_load=LANG_JS, elem_id="lang")
 
 
@@ -266,9 +280,14 @@ class PathOnly:
     the handler checks it (inputs.uploaded), since a client that skips the page can send any JSON. There is no data
     model, since Gradio's parsing of a malformed payload ends in a traceback instead of a sentence."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.data_model = None
+    @property
+    def data_model(self) -> None:
+        """None, whatever the Gradio component's __init__ sets (its own __init__ stays, for the page's config)."""
+        return None
+
+    @data_model.setter
+    def data_model(self, value: object) -> None:
+        pass
 
     def preprocess(self, payload: object) -> object:
         """The "path" of a file payload (whatever its type), or None."""
@@ -277,6 +296,12 @@ class PathOnly:
     def api_info(self) -> dict:
         """The API page's description of the input: a file, as gr.File describes it."""
         return FileData.model_json_schema()
+
+    def get_block_name(self) -> str:
+        """The Gradio component whose front end draws this one (Gradio's own hook for template components)."""
+        return next(c for c in type(self).__mro__ if c.__module__.startswith("gradio.")).__name__.lower()
+
+    get_block_class = get_block_name
 
 
 class UploadButton(PathOnly, gr.UploadButton):

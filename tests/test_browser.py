@@ -5,10 +5,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-import app
-from mnist_cnn import text
+from mnist_cnn import text, views
 from mnist_cnn.mistakes import load_mistakes
-from mnist_cnn.render import GRIDS, MARK, PAGE
+from mnist_cnn.render import GRIDS, MARK, PAGE, PANELS
 
 
 def draw(page, strokes) -> None:
@@ -43,7 +42,7 @@ def test_draw_read_every_panel_clear_and_draw_again(open_page, digit_strokes):
     page = open_page()
     draw(page, digit_strokes["7"])  # no tool picked first
     expect(predicted(page)).to_have_text("7")
-    for key in app.PANELS:
+    for key in PANELS:
         expect(page.locator(f"#{key} img")).to_have_attribute("src", re.compile(r"^data:image/png;base64,.+"))
     for key in ("kernel-detail", "saliency"):
         expect(page.locator(f"#{key} img")).to_have_count(1)
@@ -58,7 +57,7 @@ def test_draw_read_every_panel_clear_and_draw_again(open_page, digit_strokes):
 
     page.click("#clear")
     expect(predicted(page)).to_have_count(0)
-    for key in app.PANELS + app.CLOSE_UP:
+    for key in PANELS + views.CLOSE_UP:
         expect(page.locator(f"#{key} img")).to_have_count(0)
         expect(page.locator(f"#{key}")).to_have_text("")
     assert canvas_ink(page) == 0
@@ -68,18 +67,13 @@ def test_draw_read_every_panel_clear_and_draw_again(open_page, digit_strokes):
     page.click("#clear")
     draw(page, digit_strokes["1"])
     expect(predicted(page)).to_have_text("1")
-    for key in app.PANELS:
+    for key in PANELS:
         expect(page.locator(f"#{key} img")).to_have_attribute("src", re.compile(r"^data:image/png;base64,.+"))
 
 
 def click_map(page, panel: str, channel: int) -> None:
-    """Click inside one feature map of a panel's picture, wherever the page has scaled it."""
-    img = page.locator(f"#{panel} img")
-    natural = img.evaluate("(i) => i.naturalWidth")
-    scale = img.bounding_box()["width"] / natural
-    x, y = GRIDS[panel].origin(channel)
-    lead = GRIDS[panel].lead  # room for conv1's filter left of its map
-    img.click(position={"x": (x + lead + 10) * scale, "y": (y + 10) * scale})
+    """Click one feature map of a panel's picture (its button covers it, wherever the page has scaled it)."""
+    page.locator(f"#{panel} button[data-index='{channel}']").click()
 
 
 # true when the picture's pixel (x, y) has the frame colour of the chosen map (render.MARK)
@@ -121,6 +115,7 @@ def test_a_clicked_map_opens_its_filter_which_follows_the_drawing(open_page, dig
     draw(page, digit_strokes["0"])  # the chosen filter follows the new drawing
     expect(predicted(page)).to_have_text("0")
     expect(detail).to_contain_text("conv1, filter 5:")
+    page.wait_for_timeout(500)  # the reading of the pen-up, after the live ones, has come back
     assert framed(page, "act-conv1", 5)
     click_map(page, "act-conv2", 12)
     expect(detail).to_contain_text("conv2, filter 12:")
@@ -132,6 +127,8 @@ def test_a_clicked_map_opens_its_filter_which_follows_the_drawing(open_page, dig
     page.click("#lang button[data-lang=es]")  # the numbers' words switch language with the page
     expect(page.locator("#kernel-detail .l-es")).to_contain_text("conv2, filtro 12:")
     expect(detail).to_be_hidden()
+    expect(page.locator("#act-conv1 img")).to_have_attribute("alt", re.compile(r"^conv1: 32 mapas de 28×28"))
+    expect(page.locator("#kernel-detail .l-es td").first).to_have_text(re.compile(r"^−?\d+,\d{3}$"))
     expect(page.locator("#softmax-steps .l-es")).to_contain_text("Por qué dim=1")
     expect(page.locator("#saliency .l-es")).to_be_visible()
 
@@ -142,11 +139,11 @@ def test_a_misread_test_digit_is_read_like_a_drawing(open_page, digit_strokes):
     expect(predicted(page)).to_have_text("1")
     mistakes = load_mistakes()
     for i in (0, 3):
-        page.locator("#mistakes .thumbnail-item").nth(i).click()
+        page.locator("#mistakes button:visible").nth(i).click()
         expect(predicted(page)).to_have_text(str(mistakes[i]["guess"]))  # the network's wrong guess
         expect(page.locator("#saliency .l-en")).to_contain_text(f"“{mistakes[i]['guess']}”")
     assert canvas_ink(page) == 0  # the drawing made way for the test digit
-    for key in app.PANELS:
+    for key in PANELS:
         expect(page.locator(f"#{key} img")).to_have_count(1)
 
 
@@ -167,13 +164,13 @@ def test_a_dot_is_not_a_digit(open_page):
     page = open_page()
     box = page.locator("#draw canvas").bounding_box()
     page.mouse.click(box["x"] + 140, box["y"] + 140)
-    expect(page.locator("#status")).to_contain_text(text.EN["error.blank"].split(":")[0])
+    expect(page.locator("#status")).to_have_text(text.EN["error.dot"])
     expect(predicted(page)).to_have_count(0)
 
 
 def test_an_example_is_read_like_a_drawing(open_page):
     page = open_page()
-    page.locator("#examples button").nth(3).click()  # the examples are the digits 0 to 9 in order
+    page.locator("#examples button:visible").nth(3).click()  # the examples are the digits 0 to 9 in order
     expect(predicted(page)).to_have_text("3")
     expect(page.locator("#act-output img")).to_have_count(1)
 
@@ -214,3 +211,35 @@ def test_a_phone_draws_with_a_finger_without_scrolling_the_page(open_page, digit
     expect(predicted(page)).to_have_text("7")
     assert page.evaluate("window.scrollY") == scrolled  # the finger drew; it did not scroll the page
     page.context.close()
+
+
+def test_a_map_is_picked_by_keyboard(open_page, digit_strokes):
+    page = open_page()
+    draw(page, digit_strokes["7"])
+    expect(predicted(page)).to_have_text("7")
+    first = page.locator("#act-conv1 button[data-index='0']")
+    for _ in range(80):  # Tab through the page until a map of conv1 has the focus
+        page.keyboard.press("Tab")
+        if first.evaluate("(b) => b === document.activeElement"):
+            break
+    else:
+        raise AssertionError("no Tab stop on the maps of conv1")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"  # a visible focus
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    expect(page.locator("#kernel-detail .l-en")).to_contain_text("conv1, filter 2:")
+
+
+def test_a_slow_stroke_is_read_before_the_pen_lifts(open_page):
+    page = open_page()
+    box = page.locator("#draw canvas").bounding_box()
+    at = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])  # noqa: E731
+    page.mouse.move(*at(0.5, 0.1))
+    page.mouse.down()
+    for i in range(1, 21):  # a 1, drawn slowly from top to bottom
+        page.mouse.move(*at(0.5, 0.1 + 0.04 * i))
+        page.wait_for_timeout(40)
+    expect(predicted(page)).to_have_text("1")  # while the pen is still down
+    page.mouse.up()
+    expect(predicted(page)).to_have_text("1")

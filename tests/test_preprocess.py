@@ -167,11 +167,7 @@ FORMATS = {
     "numpy RGB": lambda s: np.asarray(s.convert("RGB")),
     "numpy float32": lambda s: np.asarray(s, dtype=np.float32) / 255,
     "numpy float64": lambda s: np.asarray(s, dtype=np.float64) / 255,
-    "sketchpad RGBA": lambda s: {"background": None, "layers": [],
-                                 "composite": np.asarray(rgba(255 - np.asarray(s), 0))},
-    "sketchpad PIL": lambda s: {"background": Image.new("RGBA", s.size, "white"), "layers": [], "composite": s},
-    "sketchpad data URL": lambda s: {"composite": data_url(encode(s))},
-    "sketchpad background only": lambda s: {"background": s, "layers": [], "composite": None},
+    "RGBA array": lambda s: np.asarray(rgba(255 - np.asarray(s), 0)),
 }
 
 
@@ -195,7 +191,6 @@ def test_paths(tmp_path, model, seven):
     path = tmp_path / "digit.png"
     seven.save(path)
     assert read(model, path) == 7 and read(model, str(path)) == 7
-    assert read(model, {"composite": str(path)}) == 7  # a sketchpad of type="filepath"
 
 
 def test_first_frame_of_an_animation(model, seven, mnist):
@@ -234,7 +229,7 @@ BLANKS = {
     "one black pixel": lambda: Image.new("L", (1, 1), 0),
     "white JPEG": lambda: encode(Image.new("RGB", (280, 280), "white"), "JPEG", quality=30),
     "paper texture": lambda: Image.fromarray(np.random.default_rng(0).integers(235, 256, (280, 280), np.uint8)),
-    "empty sketchpad": lambda: {"background": None, "layers": [], "composite": None},
+    "nothing": lambda: None,
     "stray dot, thin brush": lambda: dab(8),
     "stray dot, thick brush": lambda: dab(26),
     "dragged dot": lambda: dab(18, 0.02),

@@ -99,12 +99,22 @@ def test_file_routes_refuse_paths_outside_the_app_and_its_cache(app_url, secret)
         assert refused[target] not in body, target
 
 
-def test_file_routes_still_serve_the_apps_own_files(app_url):
-    # the example digits, which Gradio copied into its cache: the refusals above are not a broken route
-    config = httpx.get(app_url + "config", timeout=20).json()
-    examples = next(c for c in config["components"] if c.get("props", {}).get("elem_id") == "examples")
-    url = urlsplit(examples["props"]["samples"][0][0]["url"])
-    status, body = get(app_url, url.path)
+def upload(app_url: str, path: Path) -> Path:
+    """Upload a file as the page does; where Gradio keeps it."""
+    with open(path, "rb") as f:
+        kept = Path(httpx.post(app_url + "gradio_api/upload", files={"files": (path.name, f)}, timeout=20).json()[0])
+    for _ in range(50):  # Gradio may move the upload into place just after answering
+        if kept.exists():
+            break
+        time.sleep(0.05)
+    return kept
+
+
+def test_file_routes_still_serve_what_was_uploaded(app_url, digit_strokes, tmp_path):
+    # the refusals above are not a broken route
+    seven = tmp_path / "seven.png"
+    draw_strokes(digit_strokes["7"]).save(seven)
+    status, body = get(app_url, f"/gradio_api/file={upload(app_url, seven)}")
     assert status == 200 and body.startswith(b"\x89PNG")
 
 
@@ -116,15 +126,16 @@ def test_proxy_route_fetches_nothing_for_a_caller(app_url):
 
 @pytest.mark.parametrize("path", ["/etc/passwd", str(WEIGHTS)])
 def test_predict_cannot_be_pointed_at_a_file_on_the_server(app_url, path):
-    sent = httpx.post(app_url + "gradio_api/call/predict",
-                      json={"data": [{"path": path, "meta": {"_type": "gradio.FileData"}}]}, timeout=20)
-    event = sent.json()["event_id"]
-    answer = httpx.get(app_url + f"gradio_api/call/predict/{event}", timeout=30).text
-    assert "event: error" in answer
+    for payload in ({"path": path, "meta": {"_type": "gradio.FileData"}}, {"path": path}):
+        sent = httpx.post(app_url + "gradio_api/call/predict", json={"data": [payload]}, timeout=20)
+        assert sent.status_code == 400 and "not uploaded through this page" in sent.text  # refused at the door
+    sent = httpx.post(app_url + "gradio_api/call/predict", json={"data": [path]}, timeout=20)  # a bare string
+    answer = httpx.get(app_url + f"gradio_api/call/predict/{sent.json()['event_id']}", timeout=30).text
+    assert "event: error" in answer and "not uploaded through this page" in answer  # refused by the handler
     assert "confidences" not in answer and "root:" not in answer
 
 
-def test_uploads_are_kept_only_in_gradios_cache(app_url, model, digit_strokes, tmp_path):
+def test_uploads_are_kept_only_in_gradios_cache(app_url, served, digit_strokes, tmp_path):
     seven = tmp_path / "seven.png"
     draw_strokes(digit_strokes["7"]).save(seven)
     client = Client(app_url, verbose=False)
@@ -136,8 +147,8 @@ def test_uploads_are_kept_only_in_gradios_cache(app_url, model, digit_strokes, t
             assert client.predict(handle_file(str(seven)), api_name="/predict")["label"] == "7"
         with pytest.raises(Exception):
             client.predict(handle_file(str(REPO / "README.md")), api_name="/predict")
-        app.show(model, data_url(draw_strokes(digit_strokes["1"])))  # a drawing from the page
-        app.show_file(model, str(seven))  # an upload from the page
+        served.app_state.drawn(data_url(draw_strokes(digit_strokes["1"])), None, "en")  # a drawing from the page
+        served.app_state.uploaded(str(upload(app_url, seven)), None, "en")  # an upload from the page
     finally:
         watching.clear()
     cache = get_upload_folder()
@@ -151,22 +162,14 @@ def test_gradio_cleans_its_cache_on_a_schedule(served):
     assert 0 < frequency <= 3600 and 0 < age <= 3600  # within the hour
 
 
-def test_cleaning_the_cache_removes_uploads_and_keeps_the_apps_own_files(served, app_url, digit_strokes, tmp_path):
+def test_cleaning_the_cache_removes_uploads_and_the_app_still_reads(served, app_url, digit_strokes, tmp_path):
     seven = tmp_path / "seven.png"
     draw_strokes(digit_strokes["7"]).save(seven)
-    with open(seven, "rb") as f:
-        uploaded = Path(httpx.post(app_url + "gradio_api/upload", files={"files": ("seven.png", f)}).json()[0])
-    for _ in range(50):  # Gradio may move the upload into place just after answering
-        if uploaded.exists():
-            break
-        time.sleep(0.05)
+    uploaded = upload(app_url, seven)
     assert uploaded.exists()
-    own = [Path(f) for block in served.blocks.values() for f in getattr(block, "keep_in_cache", ())]
-    assert len(own) >= len(app.EXAMPLE_DIGITS) and all(p.exists() for p in own)
 
     route_utils.delete_files_created_by_app(served, age=0)  # what the scheduled clean-up runs, for every age
 
     assert not uploaded.exists()
-    assert all(p.exists() for p in own)  # examples and the gallery of mistakes still show
     client = Client(app_url, verbose=False)
     assert client.predict(handle_file(str(seven)), api_name="/predict")["label"] == "7"
