@@ -110,7 +110,7 @@ def shifted(x: torch.Tensor, shifts) -> torch.Tensor:
 
 @torch.no_grad()
 def shift_curve(model: torch.nn.Module, x: torch.Tensor, digit: int) -> list[dict]:
-    """The probability of digit as x moves from −8 to +8 px, horizontally then vertically: 34 rows, one batched pass."""
+    """The probability of digit as x moves −8 to +8 px, horizontally then vertically: 34 rows, one batched pass."""
     digit = choice("digit", digit, range(10))
     rows = [(d, s) for d in DIRECTIONS for s in SHIFTS]
     batch = shifted(x, [(s, 0) if d == "horizontal" else (0, s) for d, s in rows])
@@ -140,6 +140,67 @@ def tolerance(curve: list[dict], direction: str, level: float = 0.5) -> tuple[in
     return lo, hi
 
 
+def windows(t: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor, size: int) -> torch.Tensor:
+    """The size×size windows (n, C, size, size) of t (C, H, W) whose top-left corners are at (rows[i], cols[i])."""
+    r = rows[:, None] + torch.arange(size)
+    c = cols[:, None] + torch.arange(size)
+    return t[:, r[:, :, None], c[:, None, :]].transpose(0, 1).contiguous()
+
+
+def band(start: torch.Tensor, length: int, size: int) -> torch.Tensor:
+    """(n, size): True at j where start[i] <= j < start[i] + length."""
+    j = torch.arange(size)
+    return (j >= start[:, None]) & (j < start[:, None] + length)
+
+
+def margin(lo: torch.Tensor, hi: torch.Tensor, size: int) -> int:
+    """The padding a map of this size needs for windows that run from lo to hi (exclusive): even, for pooling."""
+    m = max(-int(lo.min()), int(hi.max()) - size, 0)
+    return m + m % 2
+
+
+def covered_log_probs(model: torch.nn.Module, x: torch.Tensor, places: list[tuple[int, int]],
+                      patch: int) -> torch.Tensor:
+    """The model's log-probabilities (n, 10) for x with a patch×patch square of blank paper at each place (row, col),
+    in one batched pass that works conv1, pool1, conv2 and pool2 out only where the square can change them (the
+    seed's 3×3 convolutions with padding 1 and 2×2 pooling); elsewhere they are x's own."""
+    _, acts = model(x, return_activations=True)
+    side1, side2 = acts["pool1"].shape[-1], acts["pool2"].shape[-1]
+    rows, cols = torch.tensor(places).T
+    a, b = (rows - 1) // 2, (cols - 1) // 2  # the first pool1 row and column the square can change
+    k = int(((rows + patch) // 2 - a).max()) + 1  # how many pool1 rows (and columns) it can change
+    k2 = (k + 4) // 2  # and pool2 rows: conv2 changes rows a − 1 .. a + k, pool2 pairs them from 2·((a − 1) // 2)
+    # conv1 → ReLU → pool1 on the input that pool1 cells a .. a + k − 1 read, with the square covered
+    q = 2 * k + 3  # odd, so that every crop starts inside the padding
+    crops = windows(F.pad(x[0], (q, q, q, q)), 2 * a - 1 + q, 2 * b - 1 + q, 2 * k + 2)  # zeros: conv1's padding
+    square = band(rows - 2 * a + 1, patch, 2 * k + 2)[:, :, None] & band(cols - 2 * b + 1, patch, 2 * k + 2)[:, None]
+    crops = torch.where(square[:, None], torch.tensor(BLANK, dtype=x.dtype), crops)
+    pool1 = model.pool(F.relu(F.conv2d(crops, model.conv1.weight, model.conv1.bias)))  # (n, 32, k, k)
+    valid = band(-a, side1, k)[:, :, None] & band(-b, side1, k)[:, None]  # cells inside the 14×14 map
+    pool1 = pool1 * valid[:, None]  # past the map's edge: conv2's zero padding
+    # conv2 on those cells and the two around them, which conv2 also reads
+    m1 = margin(torch.cat([a, b]) - 2, torch.cat([a, b]) + k + 2, side1)
+    around = windows(F.pad(acts["pool1"][0], (m1, m1, m1, m1)), a - 2 + m1, b - 2 + m1, k + 4)
+    around[:, :, 2:2 + k, 2:2 + k] = pool1
+    conv2 = F.conv2d(around, model.conv2.weight, model.conv2.bias)  # (n, 64, k + 2, k + 2): rows a − 1 .. a + k
+    # → ReLU → pool2 on the conv2 rows 2e .. 2e + 2·k2 − 1 that hold them, e = (a − 1) // 2
+    e, f = (a - 1) // 2, (b - 1) // 2
+    m2 = margin(2 * torch.cat([e, f]), 2 * torch.cat([e, f]) + 2 * k2, 2 * side2)
+    held = windows(F.pad(acts["conv2"][0], (m2, m2, m2, m2)), 2 * e + m2, 2 * f + m2, 2 * k2)
+    for dr in (0, 1):
+        for dc in (0, 1):
+            pick = ((a - 1 - 2 * e) == dr) & ((b - 1 - 2 * f) == dc)
+            held[pick, :, dr:dr + k + 2, dc:dc + k + 2] = conv2[pick]
+    pool2 = model.pool(F.relu(held))  # (n, 64, k2, k2): pool2 rows e .. e + k2 − 1
+    m3 = margin(torch.cat([e, f]), torch.cat([e, f]) + k2, side2)
+    full = F.pad(acts["pool2"], (m3, m3, m3, m3)).expand(len(places), -1, -1, -1).clone()
+    span2 = torch.arange(k2)
+    full.permute(0, 2, 3, 1)[torch.arange(len(places))[:, None, None], (e + m3)[:, None, None] + span2[:, None],
+                             (f + m3)[:, None, None] + span2] = pool2.permute(0, 2, 3, 1)
+    flat = full[:, :, m3:m3 + side2, m3:m3 + side2].flatten(1)
+    return F.log_softmax(model.fc2(F.relu(model.fc1(flat))), dim=1)
+
+
 @torch.no_grad()
 def occlusion(model: torch.nn.Module, x: torch.Tensor, target: int, patch: int = 6, stride: int = 2) -> dict:
     """How much target's probability drops when a patch×patch square of x is covered with blank paper, at each
@@ -151,14 +212,13 @@ def occlusion(model: torch.nn.Module, x: torch.Tensor, target: int, patch: int =
     if starts[-1] != SIDE - patch:
         starts.append(SIDE - patch)  # the last row and column are covered too
     places = [(r, c) for r in starts for c in starts]
-    covered = x.expand(len(places), -1, -1, -1).clone()
-    for i, (r, c) in enumerate(places):
-        covered[i, 0, r:r + patch, c:c + patch] = BLANK
-    changed = (covered != x).flatten(1).any(1)  # covering blank paper with blank paper changes nothing
+    # covering blank paper with blank paper changes nothing: those places' drop is exactly 0
+    changed = torch.tensor([bool((x[0, 0, r:r + patch, c:c + patch] != BLANK).any()) for r, c in places])
     base = float(model(x).exp()[0, target])
     drops = torch.zeros(len(places), dtype=torch.float64)
     if changed.any():
-        drops[changed] = base - model(covered[changed]).exp()[:, target].double()
+        inked = [p for p, ch in zip(places, changed.tolist()) if ch]
+        drops[changed] = base - covered_log_probs(model, x, inked, patch).exp()[:, target].double()
     total, count = np.zeros((SIDE, SIDE)), np.zeros((SIDE, SIDE))
     for (r, c), d in zip(places, drops.tolist()):
         total[r:r + patch, c:c + patch] += d

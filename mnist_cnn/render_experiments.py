@@ -6,6 +6,8 @@ import html
 import numpy as np
 from PIL import Image, ImageDraw
 
+from .experiments import DIRECTIONS, tolerance
+from .filter_top import stored
 from .i18n import MINUS, integer, number, percent, t
 from .render import BG, GAP, GREY, GREYS, PAD, VALUES, Grid, colour_bar, levels, picture, scale_max, tile, write
 from .render_detail import saliency_picture
@@ -76,8 +78,6 @@ def signed(v: int, lang: str) -> str:
 
 def shift_html(curve: list[dict], lang: str = "en") -> str:
     """One or two sentences on the shift curve with this drawing's numbers, and why the app centres drawings."""
-    from .experiments import DIRECTIONS, tolerance
-
     digit = curve[0]["digit"]
     p0 = next(r["probability"] for r in curve if r["shift"] == 0)
     low = min(r["probability"] for r in curve)
@@ -126,8 +126,9 @@ def filter_top_picture(patches: list[np.ndarray], cols: int = 6, side: int = PAT
 
 def filter_top_html(record: dict, layer: str, channel: int, lang: str = "en") -> str:
     """The sentence under the top patches: how many, from where, and the receptive field they are cropped to."""
-    from .filter_top import stored
-
     rows = stored(record, layer, channel)
     size = record["field"][layer][0]
-    return (f'<div class="filter-top"><p>{t("filter-top.caption", lang, n=len(rows), layer=layer, channel=channel, size=size, total=record["digits"], high=number(rows[0]["activation"], lang, 2), low=number(rows[-1]["activation"], lang, 2))}</p></div>')
+    caption = t("filter-top.caption", lang, n=len(rows), layer=layer, channel=channel, size=size,
+                total=record["digits"], high=number(rows[0]["activation"], lang, 2),
+                low=number(rows[-1]["activation"], lang, 2))
+    return f'<div class="filter-top"><p>{caption}</p></div>'

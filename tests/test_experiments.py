@@ -8,8 +8,8 @@ import torch.nn as nn
 
 from mnist_cnn.analysis import BLANK, saliency
 from mnist_cnn.data import load_mnist, normalise
-from mnist_cnn.experiments import (PADDINGS, POOL_STRIDES, SHIFTS, STRIDES, moved, occlusion, sandbox, shift_curve,
-                                   shift_frame)
+from mnist_cnn.experiments import (PADDINGS, POOL_STRIDES, SHIFTS, STRIDES, covered_log_probs, moved, occlusion,
+                                   sandbox, shift_curve, shift_frame)
 from mnist_cnn.pipeline import activations
 from mnist_cnn.render_detail import saliency_picture
 from mnist_cnn.render_experiments import (occlusion_html, occlusion_picture, sandbox_html, sandbox_picture,
@@ -47,7 +47,8 @@ def test_shape_chain_is_a_real_forward_pass(model, x, padding, stride, pool_stri
     for layer in net:
         y = layer(y)
         seen.append(tuple(y.shape[1:]))
-    assert [r["shapes"][k] for k in ("conv1", "pool1", "conv2", "pool2", "flatten")] == [seen[i] for i in (0, 2, 3, 5, 6)]
+    stages = ("conv1", "pool1", "conv2", "pool2", "flatten")
+    assert [r["shapes"][k] for k in stages] == [seen[i] for i in (0, 2, 3, 5, 6)]
     assert r["side"] == math.floor((28 + 2 * padding - 3) / stride) + 1 == r["map"].shape[0] == r["map"].shape[1]
     assert r["flatten"] == math.prod(r["shapes"]["pool2"]) and r["fits"] == (r["flatten"] == 3136)
 
@@ -70,9 +71,10 @@ def test_the_seed_s_own_choice_fits_and_is_its_conv1(model, x):
     assert "7 · 7 · 64 = 3136" in sandbox_html(r, "es")
 
 
-@pytest.mark.parametrize("arg, bad", [(arg, v) for arg, out in (("padding", [3, -1, 1.0]), ("stride", [0, 4, 1.0]),
-                                                                 ("channel", [-1, 32, 1.0]), ("pool_stride", [0, 3, 2.0]))
-                                      for v in BAD + out])
+OUT_OF_RANGE = {"padding": [3, -1, 1.0], "stride": [0, 4, 1.0], "channel": [-1, 32, 1.0], "pool_stride": [0, 3, 2.0]}
+
+
+@pytest.mark.parametrize("arg, bad", [(arg, v) for arg, out in OUT_OF_RANGE.items() for v in BAD + out])
 def test_sandbox_refuses_bad_arguments(model, x, arg, bad):
     with pytest.raises(ValueError):
         sandbox(model, x, **{"padding": 1, "stride": 1, "channel": 0, "pool_stride": 2, arg: bad})
@@ -162,6 +164,16 @@ def test_occlusion_agrees_with_covering_one_place_at_a_time(model, x):
     assert r["drops"].shape == (12, 12) and r["map"].shape == (28, 28)
     picture = occlusion_picture(r, x)
     assert picture.size == saliency_picture(x, saliency(model, x, 7)).size
+
+
+@pytest.mark.parametrize("patch", [2, 3, 6, 7, 14])
+def test_the_local_forward_pass_is_the_model_s_own(model, x, patch):
+    places = [(r, c) for r in range(0, 29 - patch, 3) for c in range(0, 29 - patch, 2)] + [(28 - patch, 28 - patch)]
+    covered = x.expand(len(places), -1, -1, -1).clone()
+    for i, (r, c) in enumerate(places):
+        covered[i, 0, r:r + patch, c:c + patch] = BLANK
+    with torch.no_grad():
+        assert torch.allclose(covered_log_probs(model, x, places, patch), model(covered), atol=1e-5)
 
 
 def decimals(s: str) -> list[str]:
