@@ -208,11 +208,11 @@ EN = {
     "what-if.horizontal": "left–right",
     "what-if.vertical": "up–down",
     "what-if.shift": (
-        "Unmoved, your drawing is a %(digit)s with %(p0)s. That stays above %(half)s from %(left)s to %(right)s px "
+        "Unmoved, your drawing gets %(p0)s for %(digit)s. It stays above %(half)s from %(left)s to %(right)s px "
         "left–right and from %(up)s to %(down)s px up–down, and falls as low as %(low)s within 8 px."
     ),
     "what-if.shift.low": (
-        "Unmoved, your drawing is a %(digit)s with only %(p0)s, and moved up to 8 px it falls as low as %(low)s."
+        "Unmoved, your drawing gets only %(p0)s for %(digit)s, and moved up to 8 px it falls as low as %(low)s."
     ),
     "what-if.why": (
         "The two 2×2 max poolings alone forgive only a pixel or so; the rest was learnt from shifted training "
@@ -458,11 +458,12 @@ ES = {
     "what-if.horizontal": "izquierda–derecha",
     "what-if.vertical": "arriba–abajo",
     "what-if.shift": (
-        "Sin moverlo, tu dibujo es un %(digit)s con un %(p0)s. Sigue por encima del %(half)s de %(left)s a "
+        "Sin moverlo, tu dibujo recibe un %(p0)s para el %(digit)s. Sigue por encima del %(half)s de %(left)s a "
         "%(right)s px en horizontal y de %(up)s a %(down)s px en vertical, y baja hasta un %(low)s dentro de 8 px."
     ),
     "what-if.shift.low": (
-        "Sin moverlo, tu dibujo es un %(digit)s con solo un %(p0)s, y al moverlo hasta 8 px baja hasta un %(low)s."
+        "Sin moverlo, tu dibujo recibe solo un %(p0)s para el %(digit)s, y al moverlo hasta 8 px baja hasta un "
+        "%(low)s."
     ),
     "what-if.why": (
         "Los dos max pooling de 2×2 por sí solos perdonan apenas un píxel; el resto lo aprendió de dígitos "

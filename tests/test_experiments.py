@@ -192,3 +192,13 @@ def test_html_in_both_languages_with_the_languages_numbers(model, digits):
         assert "." not in decimals(es)
     assert "\u00a0%" in shift_html(curve, "es") and "\u00a0%" in occlusion_html(r, "es")
     assert "−" in shift_html(curve, "en")  # shifts to the left, with a true minus
+
+
+def test_html_for_an_unsure_reading_and_an_empty_page(model):
+    curve = [{"shift": s, "direction": d, "probability": 0.3, "digit": 4} for d in ("horizontal", "vertical")
+             for s in SHIFTS]
+    assert "30\u00a0%" in shift_html(curve, "es") and "only 30%" in shift_html(curve, "en")
+    blank = torch.full((1, 1, 28, 28), BLANK)
+    r = occlusion(model, blank, 3)
+    assert not r["map"].any() and r["worst_drop"] == 0
+    assert "does not lower" in occlusion_html(r, "en") and "no baja" in occlusion_html(r, "es")
