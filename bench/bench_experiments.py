@@ -24,8 +24,7 @@ STROKES = REPO.parent / "shared" / "data" / "unipen-digits-dev.json"
 
 
 def drawn_inputs(path: Path, n: int) -> tuple[list[torch.Tensor], str]:
-    """n pen-drawn digits drawn on the app's canvas and prepared as the app prepares them (MNIST test digits if the
-    strokes file is not there), and what they are."""
+    """n pen-drawn digits prepared as the app prepares them (MNIST test digits without the strokes file)."""
     if Path(path).is_file():
         return [prepare(draw_strokes(s["strokes"])).tensor for s in load_samples(path)[:n]], f"{n} drawn digits"
     images, _ = load_mnist("test")

@@ -72,8 +72,8 @@ def sandbox(model: torch.nn.Module, x: torch.Tensor, padding: int, stride: int, 
 
 
 def geometry(dx: float, dy: float, angle: float, scale: float) -> torch.Tensor:
-    """affine_grid's theta (1, 2, 3): where each output pixel reads the input, for a move by (dx, dy) px and a turn
-    by angle degrees (counter-clockwise on the screen) and scale about the centre."""
+    """affine_grid's theta (1, 2, 3) for a move by (dx, dy) px, a turn (degrees, counter-clockwise) and a scale."""
+    # theta maps each output pixel to where it reads the input, in grid units about the centre
     a = math.radians(angle)
     cos, sin = math.cos(a) / scale, math.sin(a) / scale
     tx, ty = 2 * dx / SIDE, 2 * dy / SIDE  # pixels in grid units, where the image spans −1..1
@@ -85,8 +85,8 @@ def geometry(dx: float, dy: float, angle: float, scale: float) -> torch.Tensor:
 @torch.no_grad()
 def moved(x: torch.Tensor, dx: float = 0, dy: float = 0, angle: float = 0, scale: float = 1,
           thickness: int = 0) -> torch.Tensor:
-    """The normalised input (1, 1, 28, 28) moved by (dx, dy) px, turned, scaled and its strokes thickened or thinned
-    by whole 1-px steps, without re-centring; blank paper comes in at the edges."""
+    """The input (1, 1, 28, 28) moved, turned, scaled and its strokes thickened or thinned, without re-centring."""
+    # blank paper comes in at the edges; thickness counts whole steps of 1 px on every side of a stroke
     dx, dy = (bounded(n, v, -MAX_SHIFT, MAX_SHIFT) for n, v in (("dx", dx), ("dy", dy)))
     angle = bounded("angle", angle, -MAX_ANGLE, MAX_ANGLE)
     scale = bounded("scale", scale, *SCALES)
@@ -161,9 +161,9 @@ def margin(lo: torch.Tensor, hi: torch.Tensor, size: int) -> int:
 
 def covered_log_probs(model: torch.nn.Module, x: torch.Tensor, places: list[tuple[int, int]],
                       patch: int) -> torch.Tensor:
-    """The model's log-probabilities (n, 10) for x with a patch×patch square of blank paper at each place (row, col),
-    in one batched pass that works conv1, pool1, conv2 and pool2 out only where the square can change them (the
-    seed's 3×3 convolutions with padding 1 and 2×2 pooling); elsewhere they are x's own."""
+    """Log-probabilities (n, 10) of x with a patch×patch square of blank paper at each place, in one pass."""
+    # conv1, pool1, conv2 and pool2 are worked out only where the square can change them (the seed's 3×3
+    # convolutions with padding 1, 2×2 pooling); elsewhere they are x's own, from one forward pass of x
     _, acts = model(x, return_activations=True)
     side1, side2 = acts["pool1"].shape[-1], acts["pool2"].shape[-1]
     rows, cols = torch.tensor(places).T
@@ -203,8 +203,8 @@ def covered_log_probs(model: torch.nn.Module, x: torch.Tensor, places: list[tupl
 
 @torch.no_grad()
 def occlusion(model: torch.nn.Module, x: torch.Tensor, target: int, patch: int = 6, stride: int = 2) -> dict:
-    """How much target's probability drops when a patch×patch square of x is covered with blank paper, at each
-    place (one batched pass over the places where the patch covers some ink), and per pixel."""
+    """How much target's probability drops when a patch×patch square of x is covered with blank paper."""
+    # at each place (one batched pass over the places where the square covers some ink), and per pixel
     target = choice("target", target, range(10))
     patch = choice("patch", patch, range(2, 15))
     stride = choice("stride", stride, range(1, patch + 1))

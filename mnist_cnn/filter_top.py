@@ -35,8 +35,7 @@ def layer_steps(model: torch.nn.Module, layer: str) -> list[tuple[int, int, int]
 
 
 def receptive_field(steps: list[tuple[int, int, int]]) -> tuple[int, int, int]:
-    """(size, jump, offset) of a unit after these steps: the unit at map position i sees input pixels
-    i·jump + offset .. i·jump + offset + size − 1 (the same for columns)."""
+    """(size, jump, offset) after these steps: map unit i sees input pixels i·jump + offset onward, size of them."""
     size, jump, offset = 1, 1, 0
     for k, s, p in steps:
         offset -= p * jump
@@ -47,8 +46,8 @@ def receptive_field(steps: list[tuple[int, int, int]]) -> tuple[int, int, int]:
 
 @torch.no_grad()
 def find_top(model: torch.nn.Module, images: torch.Tensor, top: int = TOP, batch: int = 500) -> dict:
-    """For every channel of conv1 and conv2 (after ReLU), the top digits by their strongest unit, each at its
-    strongest position: {layer: [[{"index", "row", "col", "activation"}, ...] per channel]}."""
+    """Per conv1 and conv2 channel, the top digits by their strongest unit after ReLU, each at that position."""
+    # {layer: [[{"index", "row", "col", "activation"}, ...] per channel]}
     best = {layer: [] for layer in LAYERS}  # per batch: (values (n, C), flat positions (n, C))
     for start in tqdm(range(0, len(images), batch), desc="test digits", unit="batch"):
         _, acts = model(normalise(images[start:start + batch]), return_activations=True)
@@ -93,8 +92,8 @@ def stored(record: dict, layer: str, channel: int) -> list[dict]:
 
 
 def top_patches(record: dict, images, layer: str, channel: int) -> list[np.ndarray]:
-    """The stored top patches of one channel cropped from images (uint8 (N, 28, 28)): uint8 size×size each, blank
-    paper (0) where the receptive field reaches past the digit's edge."""
+    """One channel's stored top patches cropped from images (uint8 (N, 28, 28)) to its receptive field."""
+    # uint8 size×size each; blank paper (0) where the field reaches past the digit's edge
     rows = stored(record, layer, channel)
     size, jump, offset = record["field"][layer]
     images = np.asarray(images)

@@ -26,8 +26,8 @@ VALUES_RGB, GREYS_RGB = palette_rgb(VALUES), palette_rgb(GREYS)
 
 
 def sandbox_picture(result: dict, cell: int = CELL) -> Image.Image:
-    """The 28×28 input (grey ink) and the chosen conv1 map at its true size (the value scale, 0 black), side by side
-    at the same pixels per pixel, so that the map's size is seen against the input's."""
+    """The 28×28 input and the chosen conv1 map at its true size, side by side at the same pixels per pixel."""
+    # the input in greys as the app shows it, the map on the value scale (0 black), upscaled by repetition
     side, fmap = result["side"], result["map"]
     w_in, w_map = 28 * cell, side * cell
     top, x_map = PAD + 18, PAD + w_in + 3 * GAP * 2
@@ -93,8 +93,8 @@ def shift_html(curve: list[dict], lang: str = "en") -> str:
 
 
 def occlusion_picture(result: dict, x, scale: int = 8) -> Image.Image:
-    """The occlusion map in the saliency overlay's style (red: covering there lowers the class's probability, blue:
-    raises it), the patch drawn as a grey square where covering hurts most."""
+    """The occlusion map in the saliency overlay's style, the patch as a grey square where covering hurts most."""
+    # red: covering there lowers the class's probability; blue: raises it
     img = saliency_picture(x, result, scale)
     (r, c), p = result["worst"], result["patch"]
     if result["worst_drop"] > 0:
