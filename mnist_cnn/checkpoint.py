@@ -58,3 +58,15 @@ def load_model(path: str | Path = WEIGHTS, check_sha: bool = True) -> Net:
         raise WeightsError(f"The weights file {path} belongs to another network (its tensor names or shapes "
                            f"differ from this CNN's): {FIX}.") from None
     return model.eval()
+
+
+def load_tied(path: Path, weights: Path, error: type[Exception], missing: str, fix: str) -> dict:
+    """A json made from these weights (its "weights_sha256" is theirs); error(one sentence with the fix) if the file
+    is missing (saying there is no `missing` at path) or was made with other weights."""
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"There is no {missing} at {path}: {fix}.")
+    record = json.loads(path.read_text())
+    if record.get("weights_sha256") != sha256(weights):
+        raise error(f"{path.name} was made with other weights than {Path(weights).name}: {fix}.")
+    return record

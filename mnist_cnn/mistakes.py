@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import WEIGHTS, load_model, sha256
+from .checkpoint import WEIGHTS, load_model, load_tied, sha256
 from .data import load_mnist, normalise
 from .evaluate import evaluate
 
@@ -37,13 +37,7 @@ def save_mistakes(mistakes: list[dict], weights: Path = WEIGHTS, path: Path = MI
 
 def load_mistakes(path: Path = MISTAKES, weights: Path = WEIGHTS) -> list[dict]:
     """The saved mistakes of these weights; StaleMistakesError if the file is missing or belongs to other weights."""
-    path = Path(path)
-    if not path.is_file():
-        raise StaleMistakesError(f"There is no list of misread digits at {path}: {FIX}.")
-    record = json.loads(path.read_text())
-    if record.get("weights_sha256") != sha256(weights):
-        raise StaleMistakesError(f"{path.name} was made with other weights than {Path(weights).name}: {FIX}.")
-    return record["mistakes"]
+    return load_tied(path, weights, StaleMistakesError, "list of misread digits", FIX)["mistakes"]
 
 
 def main() -> None:

@@ -205,6 +205,80 @@ EN = {
     "saliency.title": "The pixels that mattered",
     "softmax-steps.title": "Softmax, worked out",
     "mistakes.title": "Where the network fails",
+    "sandbox.title": "Sandbox: change conv1’s padding and stride",
+    "sandbox.intro": (
+        "conv1’s 32 trained filters run on your drawing with the padding and stride you pick. The seed’s other "
+        "layers stay as they are, so you can see which choices still fit fc1."
+    ),
+    "sandbox.padding": "Padding p",
+    "sandbox.stride": "Stride s",
+    "sandbox.pool-stride": "Max pooling stride",
+    "sandbox.channel": "Filter",
+    "sandbox.input": "input",
+    "sandbox.formula": "Size of each conv1 map, ⌊(28 + 2p − k)/s⌋ + 1 with k = 3:",
+    "sandbox.chain": "The shapes the seed’s code computes, by really running its layers:",
+    "sandbox.fits": "fc1 fits: the flatten gives %(n)s numbers, exactly what fc1 = Linear(7 · 7 · 64, 128) takes.",
+    "sandbox.mismatch": (
+        "fc1 does not fit: it was built for 7 · 7 · 64 = 3136 numbers and gets %(n)s. This is PyTorch’s own "
+        "error when the seed calls fc1:"
+    ),
+    "sandbox.why": (
+        "A linear layer has one weight per input number, so its input size is fixed when it is built. Every choice "
+        "before fc1 must end at 64 maps of 7 × 7, which is why the seed keeps 28 with padding 1 and stride 1."
+    ),
+    "what-if.title": "What if I move it?",
+    "what-if.intro": (
+        "Move, turn, scale or thicken your drawing and watch the network read the new input. Nothing is centred "
+        "again, so you see what the network does with the digit exactly where you put it."
+    ),
+    "what-if.shift-x": "Move right (px)",
+    "what-if.shift-y": "Move down (px)",
+    "what-if.angle": "Turn (degrees, counter-clockwise)",
+    "what-if.scale": "Scale",
+    "what-if.thickness": "Strokes thinner or thicker (px steps)",
+    "what-if.reset": "Back to my drawing",
+    "what-if.curve-title": "Probability of the digit as the drawing moves",
+    "what-if.shift-axis": "shift (px)",
+    "what-if.probability-axis": "probability",
+    "what-if.horizontal": "left–right",
+    "what-if.vertical": "up–down",
+    "what-if.shift": (
+        "Unmoved, your drawing gets %(p0)s for %(digit)s. It stays above %(half)s from %(left)s to %(right)s px "
+        "left–right and from %(up)s to %(down)s px up–down, and falls as low as %(low)s within 8 px."
+    ),
+    "what-if.shift.low": (
+        "Unmoved, your drawing gets only %(p0)s for %(digit)s, and moved up to 8 px it falls as low as %(low)s."
+    ),
+    "what-if.why": (
+        "The two 2×2 max poolings alone forgive only a pixel or so; the rest was learnt from shifted training "
+        "digits, and it runs out a few pixels away. That is why the app centres every drawing by its centre of "
+        "mass, as MNIST did with its digits."
+    ),
+    "occlusion.title": "Cover part of it",
+    "occlusion.patch": "Patch size (px)",
+    "occlusion.text": (
+        "Each place shows how much covering a %(patch)s × %(patch)s square there with blank paper lowers the "
+        "probability of %(digit)s (red) or raises it (blue). The grey square is where covering hurts most: "
+        "%(before)s falls to %(after)s."
+    ),
+    "occlusion.none": "Covering any part of this drawing does not lower the probability of %(digit)s.",
+    "occlusion.versus": (
+        "Occlusion measures what removing a whole region does to the output: a large, finite change that includes "
+        "how its pixels work together. Gradient × input is a local slope, each pixel alone as if the network were "
+        "linear, so the two maps can disagree."
+    ),
+    "filter-top.title": "What does this filter look for?",
+    "filter-top.intro": (
+        "The places in MNIST test digits that make this filter fire most, one per digit, each cropped to the "
+        "pixels the filter can see."
+    ),
+    "filter-top.layer": "Layer",
+    "filter-top.channel": "Filter",
+    "filter-top.caption": (
+        "The %(n)s patches of the %(total)s MNIST test digits that excite %(layer)s filter %(channel)s most, from "
+        "%(high)s down to %(low)s after ReLU. Each is the %(size)s × %(size)s input pixels that one unit of the map "
+        "sees, its receptive field."
+    ),
 }
 
 ES = {
@@ -414,4 +488,82 @@ ES = {
     "saliency.title": "Los píxeles que contaron",
     "softmax-steps.title": "Softmax, paso a paso",
     "mistakes.title": "Dónde se equivoca la red",
+    "sandbox.title": "Zona de pruebas: cambia el padding y el stride de conv1",
+    "sandbox.intro": (
+        "Los 32 filtros entrenados de conv1 recorren tu dibujo con el padding y el stride que elijas. Las demás "
+        "capas de la red siguen igual, así que ves qué elecciones siguen encajando en fc1."
+    ),
+    "sandbox.padding": "Padding p",
+    "sandbox.stride": "Stride s",
+    "sandbox.pool-stride": "Stride del max pooling",
+    "sandbox.channel": "Filtro",
+    "sandbox.input": "entrada",
+    "sandbox.formula": "Tamaño de cada mapa de conv1, ⌊(28 + 2p − k)/s⌋ + 1 con k = 3:",
+    "sandbox.chain": "Las formas que calcula el código de la red, ejecutando de verdad sus capas:",
+    "sandbox.fits": (
+        "fc1 encaja: el flatten da %(n)s números, justo los que recibe fc1 = Linear(7 · 7 · 64, 128)."
+    ),
+    "sandbox.mismatch": (
+        "fc1 no encaja: se construyó para 7 · 7 · 64 = 3136 números y recibe %(n)s. Este es el error del propio "
+        "PyTorch cuando la red llama a fc1:"
+    ),
+    "sandbox.why": (
+        "Una capa lineal tiene un peso por cada número de entrada, así que su tamaño de entrada queda fijo al "
+        "construirla. Todo lo anterior a fc1 debe acabar en 64 mapas de 7 × 7; por eso la red mantiene 28 con "
+        "padding 1 y stride 1."
+    ),
+    "what-if.title": "¿Y si lo muevo?",
+    "what-if.intro": (
+        "Mueve, gira, escala o engrosa tu dibujo y mira cómo lee la red la nueva entrada. No se vuelve a centrar, "
+        "así que ves qué hace la red con el dígito justo donde lo pones."
+    ),
+    "what-if.shift-x": "Mover a la derecha (px)",
+    "what-if.shift-y": "Mover hacia abajo (px)",
+    "what-if.angle": "Girar (grados, en sentido antihorario)",
+    "what-if.scale": "Escala",
+    "what-if.thickness": "Trazos más finos o más gruesos (pasos de 1 px)",
+    "what-if.reset": "Volver a mi dibujo",
+    "what-if.curve-title": "Probabilidad del dígito al mover el dibujo",
+    "what-if.shift-axis": "desplazamiento (px)",
+    "what-if.probability-axis": "probabilidad",
+    "what-if.horizontal": "izquierda–derecha",
+    "what-if.vertical": "arriba–abajo",
+    "what-if.shift": (
+        "Sin moverlo, tu dibujo recibe un %(p0)s para el %(digit)s. Sigue por encima del %(half)s de %(left)s a "
+        "%(right)s px en horizontal y de %(up)s a %(down)s px en vertical, y baja hasta un %(low)s dentro de 8 px."
+    ),
+    "what-if.shift.low": (
+        "Sin moverlo, tu dibujo recibe solo un %(p0)s para el %(digit)s, y al moverlo hasta 8 px baja hasta un "
+        "%(low)s."
+    ),
+    "what-if.why": (
+        "Los dos max pooling de 2×2 por sí solos perdonan apenas un píxel; el resto lo aprendió de dígitos "
+        "desplazados al entrenar, y se acaba a pocos píxeles. Por eso la app centra cada dibujo por su centro de "
+        "masa, como se hizo con los dígitos de MNIST."
+    ),
+    "occlusion.title": "Tapa una parte",
+    "occlusion.patch": "Tamaño del parche (px)",
+    "occlusion.text": (
+        "Cada lugar muestra cuánto baja (rojo) o sube (azul) la probabilidad del %(digit)s si tapas ahí un "
+        "cuadrado de %(patch)s × %(patch)s con papel en blanco. El cuadrado gris es donde más pierde al taparlo: "
+        "del %(before)s al %(after)s."
+    ),
+    "occlusion.none": "Tapar cualquier parte de este dibujo no baja la probabilidad del %(digit)s.",
+    "occlusion.versus": (
+        "La oclusión mide qué le pasa a la salida si quitas una región entera: un cambio grande y finito que "
+        "incluye cómo colaboran sus píxeles. Gradiente × entrada es una pendiente local, cada píxel por separado y "
+        "como si la red fuera lineal, así que los dos mapas pueden no coincidir."
+    ),
+    "filter-top.title": "¿Qué busca este filtro?",
+    "filter-top.intro": (
+        "Los lugares de los dígitos de prueba de MNIST que más activan este filtro, uno por dígito, recortados a "
+        "los píxeles que el filtro puede ver."
+    ),
+    "filter-top.layer": "Capa",
+    "filter-top.channel": "Filtro",
+    "filter-top.caption": (
+        "Los %(n)s trozos de los %(total)s dígitos de prueba de MNIST que más activan el filtro %(channel)s de "
+        "%(layer)s, de %(high)s a %(low)s tras la ReLU. Cada uno son los %(size)s × %(size)s píxeles de entrada "
+        "que ve una unidad del mapa: su campo receptivo."
+    ),
 }
