@@ -20,6 +20,8 @@ from .errors import InputError
 from .i18n import percent, t
 from .model import Net
 
+MAGIC_NUMBER = torch.serialization.MAGIC_NUMBER  # the first pickle of torch's legacy format
+
 MAX_BYTES = 5_000_000  # the shipped weights are 1.7 MB
 SUFFIXES = (".pt", ".pth", ".safetensors")
 PER_DIGIT = 100  # accuracy on the first 100 test images of each digit: 1,000 digits, well under a second
@@ -33,6 +35,8 @@ RUNS_CODE = {"os", "posix", "nt", "subprocess", "sys", "builtins", "__builtin__"
 DATA = {"collections.OrderedDict", "collections.Counter", "_codecs.encode", "torch.Size",
         "torch._tensor._rebuild_from_type_v2"} | {f"builtins.{n}" for n in ("set", "frozenset", "bytearray", "complex",
                                                                           "slice", "tuple", "list", "dict")}
+PICKLE_ERRORS = {"code": "own.error.code", "model": "own.error.full_model", "huge": "own.error.not_weights"}
+INTS = {"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4"}
 DTYPES = {n for n, v in vars(torch).items() if isinstance(v, torch.dtype)}  # vars: no lazy import is triggered
 
 
@@ -44,10 +48,10 @@ def is_data(module: str, name: str) -> bool:
         "__builtin__.", "builtins.") in DATA
 
 
-def pickle_globals(data: bytes) -> set[tuple[str, str]]:
+def pickle_refs(data: bytes) -> tuple[set[tuple[str, str]], int]:
     """(module, name) of every GLOBAL, INST and STACK_GLOBAL in the pickles at the start of data, read by
-    pickletools without running anything; ("?", "?") where a reference cannot be told."""
-    found, pushed, memo = set(), [], {}
+    pickletools without running anything ("?", "?" where a reference cannot be told), and their largest integer."""
+    found, pushed, memo, largest = set(), [], {}, 0
     stream = io.BytesIO(data)
     try:
         while stream.tell() < len(data):  # a legacy torch file is several pickles in a row, then raw bytes
@@ -60,6 +64,8 @@ def pickle_globals(data: bytes) -> set[tuple[str, str]]:
                               else ("?", "?"))
                 elif op.name in ("EXT1", "EXT2", "EXT4"):
                     found.add(("?", "?"))
+                elif op.name in INTS and arg != MAGIC_NUMBER:  # sizes: a legacy file allocates what it claims
+                    largest = max(largest, abs(arg))
                 if op.name == "MEMOIZE":
                     memo[len(memo)] = pushed[-1] if pushed else None
                 elif op.name in ("PUT", "BINPUT", "LONG_BINPUT"):
@@ -70,21 +76,23 @@ def pickle_globals(data: bytes) -> set[tuple[str, str]]:
                     pushed.append(arg if isinstance(arg, str) else None)
     except Exception:  # the raw storages after a legacy file's pickles, or any bytes that are no pickle
         pass
-    return found
+    return found, largest
 
 
 def pickle_kind(data: bytes) -> str | None:
     """"code" if unpickling would call or import something a state_dict never needs, "model" if it holds a whole
-    pickled network (torch.nn or notebook classes), None if it only holds data."""
-    kinds = set()
-    for module, name in pickle_globals(data):
+    pickled network (torch.nn or notebook classes), "huge" if it claims sizes beyond MAX_BYTES, None if it only
+    holds data."""
+    found, largest = pickle_refs(data)
+    kinds = {"huge"} if largest > MAX_BYTES else set()
+    for module, name in found:
         if is_data(module, name):
             continue
         if module.split(".")[0] in RUNS_CODE or not name.isidentifier() or not module.replace(".", "").isidentifier():
             kinds.add("code")
         else:  # a class (CapWords) of torch.nn or of the notebook; any other function would be called
             kinds.add("model" if module.startswith("torch.nn.") or name[0].isupper() else "code")
-    return "code" if "code" in kinds else "model" if "model" in kinds else None
+    return next((kind for kind in ("code", "model", "huge") if kind in kinds), None)
 
 
 def read_limited(path: str | Path) -> bytes:
@@ -137,7 +145,7 @@ def read_state(data: bytes, suffix: str) -> dict:
     if suffix != ".safetensors":
         kind = pickle_kind(torch_pickle(data))
         if kind:
-            raise InputError("own.error.code" if kind == "code" else "own.error.full_model")
+            raise InputError(PICKLE_ERRORS[kind])
     try:
         if suffix == ".safetensors":
             return load_safetensors(data)
@@ -166,7 +174,8 @@ def flatten_change(n: int) -> tuple[str, int] | None:
 
 def shape_error(key: str, got: tuple, want: tuple) -> InputError:
     """A layer of the wrong shape, with its likely cause read from the numbers."""
-    layer, shapes = key.rsplit(".", 1)[0], {"got": " × ".join(map(str, got)) or "—", "want": " × ".join(map(str, want))}
+    layer = key.rsplit(".", 1)[0]
+    shapes = {"got": " × ".join(map(str, got)) or "—", "want": " × ".join(map(str, want))}
     if len(got) != len(want):
         return InputError("own.error.shape", layer=key, **shapes)
     if key == "fc1.weight" and got[0] == want[0]:

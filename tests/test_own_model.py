@@ -260,3 +260,12 @@ def test_reading_a_file_writes_nothing(saved, model, tmp_path):
     finally:
         watching.clear()
     assert written == []
+
+
+def test_a_legacy_file_claiming_a_huge_tensor_is_refused_before_torch_allocates_it(tmp_path, monkeypatch):
+    torch.save({"w": torch.zeros(10)}, tmp_path / "small.pt", _use_new_zipfile_serialization=False)
+    data = (tmp_path / "small.pt").read_bytes()
+    numel = data.index(b"K\n")  # the storage's numel, 10, as BININT1
+    (tmp_path / "huge.pt").write_bytes(data[:numel] + b"\x8a\x05" + (10**11).to_bytes(5, "little") + data[numel + 2:])
+    monkeypatch.setattr(torch, "load", lambda *a, **k: pytest.fail("torch.load was reached"))
+    refused(tmp_path / "huge.pt", "own.error.not_weights")
