@@ -33,16 +33,17 @@ RUNS_CODE = {"os", "posix", "nt", "subprocess", "sys", "builtins", "__builtin__"
              "threading", "_thread", "signal", "pdb", "timeit", "urllib", "http", "zipimport", "platform"}
 # What a state_dict's pickle refers to: torch's tensor rebuilders, storages, dtypes and plain containers.
 DATA = {"collections.OrderedDict", "collections.Counter", "_codecs.encode", "torch.Size",
-        "torch._tensor._rebuild_from_type_v2"} | {f"builtins.{n}" for n in ("set", "frozenset", "bytearray", "complex",
-                                                                          "slice", "tuple", "list", "dict")}
+        "torch._tensor._rebuild_from_type_v2", "torch.serialization._get_layout",
+        *(f"builtins.{n}" for n in ("set", "frozenset", "bytearray", "complex", "slice", "tuple", "list", "dict"))}
 PICKLE_ERRORS = {"code": "own.error.code", "model": "own.error.full_model", "huge": "own.error.not_weights"}
 INTS = {"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4"}
-DTYPES = {n for n, v in vars(torch).items() if isinstance(v, torch.dtype)}  # vars: no lazy import is triggered
+# torch's dtypes and layouts, which a state_dict's pickle names; vars() triggers none of torch's lazy imports
+PLAIN = {n for n, v in vars(torch).items() if isinstance(v, (torch.dtype, torch.layout))}
 
 
 def is_data(module: str, name: str) -> bool:
     """Whether a pickle's reference is one a state_dict holds (weights_only loads it; nothing is run)."""
-    if module in ("torch", "torch.cuda") and (name.endswith(("Storage", "Tensor")) or name in DTYPES):
+    if module in ("torch", "torch.cuda") and (name.endswith(("Storage", "Tensor")) or name in PLAIN):
         return True
     return (module == "torch._utils" and name.startswith("_rebuild_")) or f"{module}.{name}".replace(
         "__builtin__.", "builtins.") in DATA
@@ -196,10 +197,15 @@ def shape_error(key: str, got: tuple, want: tuple) -> InputError:
     return InputError("own.error.shape", layer=key, **shapes)
 
 
+def is_plain_tensor(value) -> bool:
+    """A dense tensor on the CPU (not a subclass, a nested, sparse or meta tensor)."""
+    return type(value) in (torch.Tensor, torch.nn.Parameter) and not value.is_nested and \
+        value.layout == torch.strided and value.device.type == "cpu"
+
+
 def check_state(state) -> dict:
     """The seed's tensors from a loaded file (a module. prefix dropped), or the InputError that says what is wrong."""
-    if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
-                                              for k, v in state.items()):
+    if not isinstance(state, dict) or not all(isinstance(k, str) and is_plain_tensor(v) for k, v in state.items()):
         raise InputError("own.error.not_weights")
     if state and all(k.startswith("module.") for k in state):  # saved from nn.DataParallel
         state = {k.removeprefix("module."): v for k, v in state.items()}
@@ -210,7 +216,7 @@ def check_state(state) -> dict:
         tensor = state[key]
         if tuple(tensor.shape) != want:
             raise shape_error(key, tuple(tensor.shape), want)
-        if tensor.layout != torch.strided or not tensor.is_floating_point():
+        if not tensor.is_floating_point():
             raise InputError("own.error.dtype", layer=key, dtype=str(tensor.dtype).removeprefix("torch."))
         if not torch.isfinite(tensor).all():
             raise InputError("own.error.nan", layer=key)
@@ -223,11 +229,12 @@ def load_own_model(path: str | Path, name: str | None = None) -> Net:
     suffix = Path(str(name if name is not None else path)).suffix.lower()
     if suffix not in SUFFIXES:
         raise InputError("own.error.extension")
-    state = check_state(read_state(read_limited(path), suffix))
-    model = Net()
+    state, model = read_state(read_limited(path), suffix), Net()
     try:
-        model.load_state_dict(state)
-    except Exception:
+        model.load_state_dict(check_state(state))
+    except InputError:
+        raise
+    except Exception:  # a tensor torch itself cannot check or copy: never anything but an InputError
         raise InputError("own.error.not_weights") from None
     return model.eval()
 

@@ -269,3 +269,12 @@ def test_a_legacy_file_claiming_a_huge_tensor_is_refused_before_torch_allocates_
     (tmp_path / "huge.pt").write_bytes(data[:numel] + b"\x8a\x05" + (10**11).to_bytes(5, "little") + data[numel + 2:])
     monkeypatch.setattr(torch, "load", lambda *a, **k: pytest.fail("torch.load was reached"))
     refused(tmp_path / "huge.pt", "own.error.not_weights")
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # nested tensors are a prototype
+@pytest.mark.parametrize("tensor", [lambda: torch.empty(10, device="meta"), lambda: torch.zeros(10).to_sparse(),
+                                    lambda: torch.nested.nested_tensor([torch.zeros(5), torch.zeros(5)])],
+                         ids=["meta", "sparse", "nested"])
+def test_tensors_that_are_not_plain_weights_are_refused(tmp_path, tensor):
+    torch.save(state(**{"fc2.bias": tensor()}), tmp_path / "cnn.pt")
+    refused(tmp_path / "cnn.pt", "own.error.not_weights")
