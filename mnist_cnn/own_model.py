@@ -20,8 +20,6 @@ from .errors import InputError
 from .i18n import percent, t
 from .model import Net
 
-MAGIC_NUMBER = torch.serialization.MAGIC_NUMBER  # the first pickle of torch's legacy format
-
 MAX_BYTES = 5_000_000  # the shipped weights are 1.7 MB
 SUFFIXES = (".pt", ".pth", ".safetensors")
 PER_DIGIT = 100  # accuracy on the first 100 test images of each digit: 1,000 digits, well under a second
@@ -36,6 +34,7 @@ DATA = {"collections.OrderedDict", "collections.Counter", "_codecs.encode", "tor
         "torch._tensor._rebuild_from_type_v2", "torch.serialization._get_layout",
         *(f"builtins.{n}" for n in ("set", "frozenset", "bytearray", "complex", "slice", "tuple", "list", "dict"))}
 PICKLE_ERRORS = {"code": "own.error.code", "model": "own.error.full_model", "huge": "own.error.not_weights"}
+MAGIC_NUMBER = torch.serialization.MAGIC_NUMBER  # the first pickle of torch's legacy format, not a size
 INTS = {"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4"}
 # torch's dtypes and layouts, which a state_dict's pickle names; vars() triggers none of torch's lazy imports
 PLAIN = {n for n, v in vars(torch).items() if isinstance(v, (torch.dtype, torch.layout))}
@@ -240,7 +239,7 @@ def load_own_model(path: str | Path, name: str | None = None) -> Net:
 
 
 def accuracy_digits(images: torch.Tensor | None = None, labels: torch.Tensor | None = None,
-                per_digit: int = PER_DIGIT) -> tuple[torch.Tensor, torch.Tensor]:
+                    per_digit: int = PER_DIGIT) -> tuple[torch.Tensor, torch.Tensor]:
     """The first per_digit test images of each digit (a fixed, stratified subset), normalised for the network;
     without images, those of the shipped MNIST test split."""
     if images is None or labels is None:

@@ -127,8 +127,13 @@ def test_a_pickle_that_runs_code_is_refused_and_nothing_runs(tmp_path, payload, 
     assert not target.exists()
 
 
-def test_a_whole_pickled_model_gets_the_state_dict_advice(model, tmp_path):
-    torch.save(model, tmp_path / "cnn.pt")
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # torch.jit.trace is deprecated, and still met
+@pytest.mark.parametrize("how", ["pickle", "torchscript"])
+def test_a_whole_pickled_model_gets_the_state_dict_advice(model, tmp_path, how):
+    if how == "pickle":
+        torch.save(model, tmp_path / "cnn.pt")
+    else:
+        torch.jit.save(torch.jit.trace(model, torch.zeros(1, 1, 28, 28)), tmp_path / "cnn.pt")
     error = refused(tmp_path / "cnn.pt", "own.error.full_model")
     assert SAVE_STATE_DICT in sentence(error) and SAVE_STATE_DICT in sentence(error, "es")
 
