@@ -184,7 +184,7 @@ def shape_error(key: str, got: tuple, want: tuple) -> InputError:
             return InputError("own.error.flatten", got=got[1], want=want[1], change=found[0], side=found[1])
         return InputError("own.error.inputs", got=got[1], want=want[1])
     if layer.startswith("conv") and key.endswith(".weight") and got[2:] != want[2:]:
-        return InputError("own.error.kernel", layer=layer, got=shapes["got"], k=got[2])
+        return InputError("own.error.kernel", layer=layer, got=" × ".join(map(str, got[2:])), k=got[2])
     if key == "conv1.weight" and got[1] != want[1]:
         return InputError("own.error.channels", got=got[1])
     if layer.startswith("conv") and got[0] != want[0]:

@@ -178,7 +178,7 @@ EN = {
     "own.model.shipped": "Reading: the app’s network, %(accuracy)s right on %(n)s MNIST test digits.",
     "own.model.own": "Reading: your network %(name)s, %(accuracy)s right on %(n)s MNIST test digits.",
     "own.error.extension": "This is not a weights file: upload a .pt, .pth or .safetensors file.",
-    "own.error.no_file": "There is no weights file to read: it is not a regular file.",
+    "own.error.no_file": "There is no weights file to read: a folder or a device is not a file.",
     "own.error.size": (
         "The file is too large (%(size)s MB); a weights file may be at most %(limit)s MB (the app’s own is 1.7 MB)."
     ),
@@ -195,8 +195,8 @@ EN = {
     "own.error.layers": "The file’s layers are not this network’s. Missing: %(missing)s. Extra: %(extra)s.",
     "own.error.shape": "The layer %(layer)s has the shape %(got)s instead of %(want)s.",
     "own.error.flatten": (
-        "fc1 has %(got)s inputs instead of %(want)s: was the network built with %(change)s? Then the last maps are "
-        "%(side)s × %(side)s × 64 and fc1 must change to match."
+        "fc1 has %(got)s inputs instead of %(want)s: was the network built with %(change)s? That leaves maps of "
+        "%(side)s × %(side)s × 64 before fc1; this app’s network uses padding=1 and stride=1, which give 7 × 7 × 64."
     ),
     "own.error.inputs": (
         "fc1 has %(got)s inputs instead of %(want)s: the layers before it give maps of another size."
@@ -394,7 +394,7 @@ ES = {
     "own.model.shipped": "Lee: la red de la app, que acierta el %(accuracy)s de %(n)s dígitos de prueba de MNIST.",
     "own.model.own": "Lee: tu red %(name)s, que acierta el %(accuracy)s de %(n)s dígitos de prueba de MNIST.",
     "own.error.extension": "Esto no es un archivo de pesos: sube un archivo .pt, .pth o .safetensors.",
-    "own.error.no_file": "No hay ningún archivo de pesos que leer: no es un archivo normal.",
+    "own.error.no_file": "No hay ningún archivo de pesos que leer: una carpeta o un dispositivo no es un archivo.",
     "own.error.size": (
         "El archivo es demasiado grande (%(size)s MB); un archivo de pesos puede tener %(limit)s MB como mucho "
         "(el de la app tiene 1,7 MB)."
@@ -412,8 +412,8 @@ ES = {
     "own.error.layers": "Las capas del archivo no son las de esta red. Faltan: %(missing)s. Sobran: %(extra)s.",
     "own.error.shape": "La capa %(layer)s tiene la forma %(got)s en lugar de %(want)s.",
     "own.error.flatten": (
-        "fc1 tiene %(got)s entradas en lugar de %(want)s: ¿construiste la red con %(change)s? Así los últimos "
-        "mapas miden %(side)s × %(side)s × 64, y fc1 tiene que cambiar para encajar."
+        "fc1 tiene %(got)s entradas en lugar de %(want)s: ¿construiste la red con %(change)s? Así llegan a fc1 "
+        "mapas de %(side)s × %(side)s × 64; la red de esta app usa padding=1 y stride=1, que dan 7 × 7 × 64."
     ),
     "own.error.inputs": (
         "fc1 tiene %(got)s entradas en lugar de %(want)s: las capas anteriores dan mapas de otro tamaño."

@@ -152,7 +152,7 @@ def test_missing_and_extra_layers_are_named(tmp_path):
     ("fc1.weight", (128, 4096), "own.error.flatten", ["padding=2"]),
     ("fc1.weight", (128, 1000), "own.error.inputs", ["1,000 inputs instead of 3,136"]),
     ("conv1.weight", (16, 1, 3, 3), "own.error.filters", ["conv1 has 16 filters instead of 32"]),
-    ("conv2.weight", (64, 32, 5, 5), "own.error.kernel", ["kernel_size=5"]),
+    ("conv2.weight", (64, 32, 5, 5), "own.error.kernel", ["conv2 has filters of 5 × 5 instead of 3 × 3", "kernel_size=5"]),
     ("conv1.weight", (32, 3, 3, 3), "own.error.channels", ["3 channels"]),
     ("fc2.weight", (5, 128), "own.error.classes", ["5 outputs instead of 10"]),
     ("fc1.weight", (256, 3136), "own.error.units", ["256 units instead of 128"]),
