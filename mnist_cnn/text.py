@@ -279,6 +279,49 @@ EN = {
         "%(high)s down to %(low)s after ReLU. Each is the %(size)s × %(size)s input pixels that one unit of the map "
         "sees, its receptive field."
     ),
+    "own.title": "Your own network",
+    "own.hint": (
+        "Trained the network in the notebook? Upload the cnn.pt it saved (or a .pth or .safetensors file, at most "
+        "5 MB) and your network reads the drawings instead of the app’s."
+    ),
+    "own.model.shipped": "Reading: the app’s network, %(accuracy)s right on %(n)s MNIST test digits.",
+    "own.model.own": "Reading: your network %(name)s, %(accuracy)s right on %(n)s MNIST test digits.",
+    "own.error.extension": "This is not a weights file: upload a .pt, .pth or .safetensors file.",
+    "own.error.no_file": "There is no weights file to read: a folder or a device is not a file.",
+    "own.error.size": (
+        "The file is too large (%(size)s MB); a weights file may be at most %(limit)s MB (the app’s own is 1.7 MB)."
+    ),
+    "own.error.empty": "The file is empty: it holds no weights.",
+    "own.error.not_weights": "The file cannot be read as a network’s weights.",
+    "own.error.code": (
+        "The file tries to run code when it is opened, so it was refused and nothing in it was run. Upload only "
+        "the weights, saved with torch.save(model.state_dict(), \"cnn.pt\")."
+    ),
+    "own.error.full_model": (
+        "The file holds the whole pickled network, not its weights. In the notebook, save only the weights: "
+        "torch.save(model.state_dict(), \"cnn.pt\")."
+    ),
+    "own.error.layers": "The file’s layers are not this network’s. Missing: %(missing)s. Extra: %(extra)s.",
+    "own.error.shape": "The layer %(layer)s has the shape %(got)s instead of %(want)s.",
+    "own.error.flatten": (
+        "fc1 has %(got)s inputs instead of %(want)s: was the network built with %(change)s? That leaves maps of "
+        "%(side)s × %(side)s × 64 before fc1; this app’s network uses padding=1 and stride=1, which give 7 × 7 × 64."
+    ),
+    "own.error.inputs": (
+        "fc1 has %(got)s inputs instead of %(want)s: the layers before it give maps of another size."
+    ),
+    "own.error.kernel": "%(layer)s has filters of %(got)s instead of 3 × 3: was kernel_size=%(k)s?",
+    "own.error.channels": "conv1 takes images with %(got)s channels instead of 1: MNIST digits are grey.",
+    "own.error.filters": (
+        "%(layer)s has %(got)s filters instead of %(want)s: the network was built with another number of filters."
+    ),
+    "own.error.classes": "fc2 gives %(got)s outputs instead of 10: the network must tell apart the 10 digits.",
+    "own.error.units": "fc1 has %(got)s units instead of %(want)s: the network was built with another fc1 size.",
+    "own.error.dtype": "The layer %(layer)s holds %(dtype)s values instead of floating-point numbers.",
+    "own.error.nan": (
+        "The layer %(layer)s holds NaN or infinite values: the training diverged. Train again, perhaps with a "
+        "smaller learning rate."
+    ),
 }
 
 ES = {
@@ -565,5 +608,49 @@ ES = {
         "Los %(n)s trozos de los %(total)s dígitos de prueba de MNIST que más activan el filtro %(channel)s de "
         "%(layer)s, de %(high)s a %(low)s tras la ReLU. Cada uno son los %(size)s × %(size)s píxeles de entrada "
         "que ve una unidad del mapa: su campo receptivo."
+    ),
+    "own.title": "Tu propia red",
+    "own.hint": (
+        "¿Entrenaste la red en el cuaderno? Sube el cnn.pt que guardó (o un archivo .pth o .safetensors, de 5 MB "
+        "como mucho) y tu red leerá los dibujos en lugar de la de la app."
+    ),
+    "own.model.shipped": "Lee: la red de la app, que acierta el %(accuracy)s de %(n)s dígitos de prueba de MNIST.",
+    "own.model.own": "Lee: tu red %(name)s, que acierta el %(accuracy)s de %(n)s dígitos de prueba de MNIST.",
+    "own.error.extension": "Esto no es un archivo de pesos: sube un archivo .pt, .pth o .safetensors.",
+    "own.error.no_file": "No hay ningún archivo de pesos que leer: una carpeta o un dispositivo no es un archivo.",
+    "own.error.size": (
+        "El archivo es demasiado grande (%(size)s MB); un archivo de pesos puede tener %(limit)s MB como mucho "
+        "(el de la app tiene 1,7 MB)."
+    ),
+    "own.error.empty": "El archivo está vacío: no contiene ningún peso.",
+    "own.error.not_weights": "El archivo no se puede leer como los pesos de una red.",
+    "own.error.code": (
+        "El archivo intenta ejecutar código al abrirse, así que se ha rechazado y no se ha ejecutado nada de él. "
+        "Sube solo los pesos, guardados con torch.save(model.state_dict(), \"cnn.pt\")."
+    ),
+    "own.error.full_model": (
+        "El archivo contiene la red entera serializada con pickle, no sus pesos. En el cuaderno, guarda solo los "
+        "pesos: torch.save(model.state_dict(), \"cnn.pt\")."
+    ),
+    "own.error.layers": "Las capas del archivo no son las de esta red. Faltan: %(missing)s. Sobran: %(extra)s.",
+    "own.error.shape": "La capa %(layer)s tiene la forma %(got)s en lugar de %(want)s.",
+    "own.error.flatten": (
+        "fc1 tiene %(got)s entradas en lugar de %(want)s: ¿construiste la red con %(change)s? Así llegan a fc1 "
+        "mapas de %(side)s × %(side)s × 64; la red de esta app usa padding=1 y stride=1, que dan 7 × 7 × 64."
+    ),
+    "own.error.inputs": (
+        "fc1 tiene %(got)s entradas en lugar de %(want)s: las capas anteriores dan mapas de otro tamaño."
+    ),
+    "own.error.kernel": "%(layer)s tiene filtros de %(got)s en lugar de 3 × 3: ¿usaste kernel_size=%(k)s?",
+    "own.error.channels": "conv1 recibe imágenes de %(got)s canales en lugar de 1: los dígitos de MNIST son grises.",
+    "own.error.filters": (
+        "%(layer)s tiene %(got)s filtros en lugar de %(want)s: la red se construyó con otro número de filtros."
+    ),
+    "own.error.classes": "fc2 da %(got)s salidas en lugar de 10: la red tiene que distinguir los 10 dígitos.",
+    "own.error.units": "fc1 tiene %(got)s unidades en lugar de %(want)s: la red se construyó con otro tamaño de fc1.",
+    "own.error.dtype": "La capa %(layer)s contiene valores %(dtype)s en lugar de números de coma flotante.",
+    "own.error.nan": (
+        "La capa %(layer)s contiene valores NaN o infinitos: el entrenamiento divergió. Vuelve a entrenar, quizá "
+        "con una tasa de aprendizaje más pequeña."
     ),
 }

@@ -1,0 +1,285 @@
+"""A visitor's own network from the notebook: a state_dict reads exactly as the shipped weights do, and every bad
+file (code to run, a whole model, other layers, bad numbers, any bytes at all) is one InputError and nothing runs."""
+import os
+import pickle
+import random
+import sys
+import threading
+import zipfile
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from mnist_cnn.data import load_mnist, normalise
+from mnist_cnn.errors import InputError
+from mnist_cnn.i18n import sentence
+from mnist_cnn.model import Net
+from mnist_cnn.own_model import MAX_BYTES, accuracy, accuracy_digits, describe, load_own_model
+from mnist_cnn.text import EN, ES
+
+SAVE_STATE_DICT = 'torch.save(model.state_dict(), "cnn.pt")'
+
+
+@pytest.fixture(scope="module")
+def digits():
+    images, labels = load_mnist("test")
+    return normalise(images[:20]), labels[:20]
+
+
+@pytest.fixture(scope="module")
+def saved(model, tmp_path_factory) -> dict:
+    """The shipped weights saved the ways a notebook saves them."""
+    folder = tmp_path_factory.mktemp("saved")
+    state = model.state_dict()
+    torch.save(state, folder / "cnn.pt")
+    torch.save(state, folder / "cnn.pth", _use_new_zipfile_serialization=False)  # torch's legacy format
+    torch.save({f"module.{k}": v for k, v in state.items()}, folder / "parallel.pt")
+    save_file({k: v.contiguous() for k, v in state.items()}, str(folder / "cnn.safetensors"))
+    return {p.name: p for p in folder.iterdir()}
+
+
+def refused(path, key: str, name: str | None = None) -> InputError:
+    """The InputError load_own_model raises for path, checked to have key and a sentence in both languages."""
+    with pytest.raises(InputError) as caught:
+        load_own_model(path, name)
+    assert caught.value.key == key, sentence(caught.value)
+    assert sentence(caught.value, "en") and sentence(caught.value, "es")
+    return caught.value
+
+
+def state(**changes) -> dict:
+    """A random Net's state_dict with some tensors replaced (None drops one)."""
+    s = {**Net().state_dict(), **changes}
+    return {k: v for k, v in s.items() if v is not None}
+
+
+@pytest.mark.parametrize("file", ["cnn.pt", "cnn.pth", "parallel.pt", "cnn.safetensors"])
+def test_a_saved_state_dict_reads_as_the_shipped_network(model, saved, digits, file):
+    own = load_own_model(saved[file])
+    assert isinstance(own, Net) and not own.training
+    with torch.no_grad():
+        assert torch.equal(own(digits[0]), model(digits[0]))
+
+
+def test_an_upload_s_temporary_path_takes_its_extension_from_its_name(saved, tmp_path):
+    upload = tmp_path / "gradio-upload-1234"
+    upload.write_bytes(saved["cnn.pt"].read_bytes())
+    assert isinstance(load_own_model(upload, "cnn.pt"), Net)
+    refused(saved["cnn.pt"], "own.error.extension", name="cnn.pkl")
+    refused(saved["cnn.pt"].with_name("nothing.txt"), "own.error.extension")
+
+
+def test_a_random_network_does_not_read_digits(digits):
+    torch.manual_seed(0)
+    with torch.no_grad():
+        probs = Net().eval()(digits[0][:1]).exp()
+    assert probs.max() < 0.2  # nearly uniform: 10% each
+
+
+def test_accuracy_on_a_stratified_subset(model, saved):
+    x, labels = accuracy_digits()
+    assert x.shape == (1000, 1, 28, 28) and torch.bincount(labels).tolist() == [100] * 10
+    assert accuracy(model, (x, labels)) >= 0.99
+    few = accuracy_digits(per_digit=20)
+    assert accuracy(load_own_model(saved["cnn.safetensors"]), few) == accuracy(model, few)
+    torch.manual_seed(0)
+    assert accuracy(Net(), few) < 0.3
+
+
+def test_the_model_line_names_the_network_and_its_accuracy():
+    assert "cnn.pt" in describe("cnn.pt", 0.987, "en") and "98.7%" in describe("cnn.pt", 0.987, "en")
+    assert "98,7\u00a0%" in describe("cnn.pt", 0.987, "es") and "1000" in describe("cnn.pt", 0.987, "es")
+    assert "1,000" in describe(None, 0.998) and describe(None, 0.998, "es") != describe(None, 0.998, "en")
+
+
+class WritesAFile:
+    """A pickle that, if unpickled, would run a shell command."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.target}",)
+
+
+class OpensAFile:
+    """A pickle that, if unpickled, would create a file through builtins.open."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __reduce__(self):
+        return open, (str(self.target), "w")
+
+
+@pytest.mark.parametrize("payload", [WritesAFile, OpensAFile])
+@pytest.mark.parametrize("how", ["torch", "torch-legacy", "pickle"])
+def test_a_pickle_that_runs_code_is_refused_and_nothing_runs(tmp_path, payload, how):
+    target, path = tmp_path / "pwned", tmp_path / "cnn.pt"
+    evil = {**Net().state_dict(), "fc2.bias": payload(target)}
+    if how == "pickle":
+        path.write_bytes(pickle.dumps(evil, protocol=4))
+    else:
+        torch.save(evil, path, _use_new_zipfile_serialization=how == "torch")
+    error = refused(path, "own.error.code")
+    assert "run code" in sentence(error) and "ejecutar código" in sentence(error, "es")
+    assert not target.exists()
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # torch.jit.trace is deprecated, and still met
+@pytest.mark.parametrize("how", ["pickle", "torchscript"])
+def test_a_whole_pickled_model_gets_the_state_dict_advice(model, tmp_path, how):
+    if how == "pickle":
+        torch.save(model, tmp_path / "cnn.pt")
+    else:
+        torch.jit.save(torch.jit.trace(model, torch.zeros(1, 1, 28, 28)), tmp_path / "cnn.pt")
+    error = refused(tmp_path / "cnn.pt", "own.error.full_model")
+    assert SAVE_STATE_DICT in sentence(error) and SAVE_STATE_DICT in sentence(error, "es")
+
+
+def test_missing_and_extra_layers_are_named(tmp_path):
+    torch.save(state(**{"fc2.weight": None, "fc2.bias": None, "conv3.weight": torch.zeros(3)}), tmp_path / "a.pt")
+    text = sentence(refused(tmp_path / "a.pt", "own.error.layers"))
+    assert "Missing: fc2.bias, fc2.weight." in text and "Extra: conv3.weight." in text
+    save_file({"<script>": torch.zeros(1)}, str(tmp_path / "b.safetensors"))  # a name from the file, made safe
+    assert "?script?" in sentence(refused(tmp_path / "b.safetensors", "own.error.layers"))
+
+
+@pytest.mark.parametrize("key, shape, error, words", [
+    ("fc1.weight", (128, 2304), "own.error.flatten", ["2,304 inputs instead of 3,136", "padding=0", "6 × 6 × 64"]),
+    ("fc1.weight", (128, 1600), "own.error.flatten", ["1,600 inputs", "padding=0", "5 × 5 × 64"]),
+    ("fc1.weight", (128, 4096), "own.error.flatten", ["padding=2"]),
+    ("fc1.weight", (128, 1000), "own.error.inputs", ["1,000 inputs instead of 3,136"]),
+    ("conv1.weight", (16, 1, 3, 3), "own.error.filters", ["conv1 has 16 filters instead of 32"]),
+    ("conv2.weight", (64, 32, 5, 5), "own.error.kernel", ["conv2 has filters of 5 × 5 instead of 3 × 3", "kernel_size=5"]),
+    ("conv1.weight", (32, 3, 3, 3), "own.error.channels", ["3 channels"]),
+    ("fc2.weight", (5, 128), "own.error.classes", ["5 outputs instead of 10"]),
+    ("fc1.weight", (256, 3136), "own.error.units", ["256 units instead of 128"]),
+    ("fc2.bias", (10, 1), "own.error.shape", ["fc2.bias", "10 × 1 instead of 10"]),
+])
+def test_a_layer_of_the_wrong_shape_is_named_with_its_likely_cause(tmp_path, key, shape, error, words):
+    torch.save(state(**{key: torch.zeros(shape)}), tmp_path / "cnn.pt")
+    text = sentence(refused(tmp_path / "cnn.pt", error))
+    assert all(w in text for w in words), text
+
+
+@pytest.mark.parametrize("value, key", [(float("nan"), "own.error.nan"), (float("inf"), "own.error.nan"),
+                                        (None, "own.error.dtype")])
+def test_weights_that_are_not_finite_floats_are_refused(tmp_path, value, key):
+    bad = torch.zeros(10, dtype=torch.int64) if value is None else torch.full((10,), value)
+    torch.save(state(**{"fc2.bias": bad}), tmp_path / "cnn.pt")
+    assert "fc2.bias" in sentence(refused(tmp_path / "cnn.pt", key))
+
+
+def test_a_file_over_5_mb_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "cnn.pt"
+    with open(path, "wb") as f:
+        f.truncate(MAX_BYTES + 1)  # sparse: no disk used
+    assert "5 MB" in sentence(refused(path, "own.error.size"))
+
+
+def test_a_zip_bomb_is_refused(tmp_path):
+    with zipfile.ZipFile(tmp_path / "cnn.pt", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("archive/data.pkl", b"\0" * (MAX_BYTES + 1))
+    refused(tmp_path / "cnn.pt", "own.error.size")
+
+
+def test_files_that_are_not_weights(tmp_path, saved):
+    (tmp_path / "empty.pt").write_bytes(b"")
+    refused(tmp_path / "empty.pt", "own.error.empty")
+    with zipfile.ZipFile(tmp_path / "notes.pt", "w") as z:
+        z.writestr("notes.txt", "not a torch file")
+    refused(tmp_path / "notes.pt", "own.error.not_weights")
+    torch.save([1, 2, 3], tmp_path / "list.pt")
+    refused(tmp_path / "list.pt", "own.error.not_weights")
+    (tmp_path / "pickle.safetensors").write_bytes(saved["cnn.pt"].read_bytes())
+    refused(tmp_path / "pickle.safetensors", "own.error.not_weights")
+    (tmp_path / "dir.pt").mkdir()
+    refused(tmp_path / "dir.pt", "own.error.no_file")
+    refused(tmp_path / "nothing.pt", "own.error.no_file")
+    refused("/dev/zero", "own.error.no_file", name="cnn.pt")
+    os.mkfifo(tmp_path / "fifo.pt")  # opening it for reading must not wait for a writer
+    refused(tmp_path / "fifo.pt", "own.error.no_file")
+    (tmp_path / "dangling.pt").symlink_to(tmp_path / "gone.pt")
+    refused(tmp_path / "dangling.pt", "own.error.no_file")
+    (tmp_path / "link.pt").symlink_to(saved["cnn.pt"])
+    assert isinstance(load_own_model(tmp_path / "link.pt"), Net)
+    with pytest.raises(InputError):
+        load_own_model("/proc/self/mem", "cnn.pt")
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pickletools on random bytes
+@pytest.mark.parametrize("seed", range(4))
+def test_any_bytes_give_an_input_error_and_nothing_else(saved, tmp_path, seed):
+    rng = random.Random(seed)
+    originals = [saved[f].read_bytes() for f in sorted(saved)]
+    for i in range(30):
+        good = rng.choice(originals)
+        samples = [rng.randbytes(rng.choice([1, 7, 100, 5000])),
+                   b"\x80\x02" + rng.randbytes(200),
+                   good[:rng.randrange(len(good))]]  # truncated
+        flipped = bytearray(good)
+        for _ in range(rng.choice([1, 4, 32])):
+            flipped[rng.randrange(len(flipped))] = rng.randrange(256)
+        for data in samples + [bytes(flipped)]:
+            for suffix in (".pt", ".safetensors"):
+                path = tmp_path / f"fuzz{suffix}"
+                path.write_bytes(data)
+                try:
+                    assert isinstance(load_own_model(path), Net)  # a flipped byte in a weight may still load
+                except InputError as e:
+                    assert e.key in EN and e.key in ES
+
+
+written: list[str] = []
+watching = threading.Event()
+
+
+def record_writes(event: str, args: tuple) -> None:
+    """Every file opened for writing, every folder made, while `watching` is set."""
+    if not watching.is_set():
+        return
+    if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+        mode, flags = args[1], args[2]
+        if (isinstance(mode, str) and any(c in mode for c in "wax+")) or \
+                (isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)):
+            written.append(os.fsdecode(args[0]))
+    elif event in ("os.mkdir", "os.rename", "shutil.copyfile", "tempfile.mkstemp", "tempfile.mkdtemp"):
+        written.append(f"{event} {args[0]}")
+
+
+sys.addaudithook(record_writes)  # an audit hook cannot be removed, so it idles outside the test
+
+
+def test_reading_a_file_writes_nothing(saved, model, tmp_path):
+    torch.save(model, tmp_path / "full.pt")
+    torch.save({"x": WritesAFile(tmp_path / "pwned")}, tmp_path / "evil.pt")
+    watching.set()
+    try:
+        for path in [*saved.values(), tmp_path / "full.pt", tmp_path / "evil.pt"]:
+            try:
+                load_own_model(path)
+            except InputError:
+                pass
+    finally:
+        watching.clear()
+    assert written == []
+
+
+def test_a_legacy_file_claiming_a_huge_tensor_is_refused_before_torch_allocates_it(tmp_path, monkeypatch):
+    torch.save({"w": torch.zeros(10)}, tmp_path / "small.pt", _use_new_zipfile_serialization=False)
+    data = (tmp_path / "small.pt").read_bytes()
+    numel = data.index(b"K\n")  # the storage's numel, 10, as BININT1
+    (tmp_path / "huge.pt").write_bytes(data[:numel] + b"\x8a\x05" + (10**11).to_bytes(5, "little") + data[numel + 2:])
+    monkeypatch.setattr(torch, "load", lambda *a, **k: pytest.fail("torch.load was reached"))
+    refused(tmp_path / "huge.pt", "own.error.not_weights")
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # nested tensors are a prototype
+@pytest.mark.parametrize("tensor", [lambda: torch.empty(10, device="meta"), lambda: torch.zeros(10).to_sparse(),
+                                    lambda: torch.nested.nested_tensor([torch.zeros(5), torch.zeros(5)])],
+                         ids=["meta", "sparse", "nested"])
+def test_tensors_that_are_not_plain_weights_are_refused(tmp_path, tensor):
+    torch.save(state(**{"fc2.bias": tensor()}), tmp_path / "cnn.pt")
+    refused(tmp_path / "cnn.pt", "own.error.not_weights")
