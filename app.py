@@ -6,31 +6,27 @@ import argparse
 import contextlib
 import ctypes
 import io
-import os
 import sys
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio loads: no look-ups of its analytics hosts
+import gradio as gr
+import torch
+from gradio.utils import get_upload_folder
+from starlette.middleware import Middleware
 
-import gradio as gr  # noqa: E402
-import torch  # noqa: E402
-from gradio.utils import get_upload_folder  # noqa: E402
-from starlette.middleware import Middleware  # noqa: E402
-
-from mnist_cnn import i18n, inputs, render, text, views  # noqa: E402
-from mnist_cnn.checkpoint import WEIGHTS, WeightsError, load_model  # noqa: E402
-from mnist_cnn.data import load_mnist  # noqa: E402
-from mnist_cnn.door import Door  # noqa: E402
-from mnist_cnn.errors import BlankImageError, InputError  # noqa: E402
-from mnist_cnn.mistakes import StaleMistakesError, load_mistakes  # noqa: E402
-from mnist_cnn.model import Net  # noqa: E402
-from mnist_cnn.pipeline import Reading, confidences, read_digit, read_mnist, read_prepared  # noqa: E402
-from mnist_cnn.preprocess import Prepared  # noqa: E402
-from mnist_cnn.render_detail import DETAIL_CSS  # noqa: E402
-from mnist_cnn.widgets import (CLEAR_JS, DRAWN_JS, READ, UNDO_JS, ApiFile, UploadButton, drawing_pad,  # noqa: E402
-                               language_switch, picture, with_page_language)  # noqa: E402
+from mnist_cnn import i18n, render, text, views
+from mnist_cnn.checkpoint import WEIGHTS, WeightsError, load_model
+from mnist_cnn.data import load_mnist
+from mnist_cnn.door import Door
+from mnist_cnn.filter_top import StaleFilterTopError, load_filter_top
+from mnist_cnn.handlers import NEUTRAL, SANDBOX, WHAT_IF, Page
+from mnist_cnn.mistakes import StaleMistakesError, load_mistakes
+from mnist_cnn.model import Net
+from mnist_cnn.own_model import accuracy, accuracy_digits
+from mnist_cnn.render_detail import DETAIL_CSS
+from mnist_cnn.widgets import (CLEAR_JS, DRAWN_JS, UNDO_JS, ApiFile, Radio, Slider, UploadButton, drawing_pad,
+                               language_switch, picture, status_line, with_page_language)
 
 EXAMPLE_DIGITS = range(10)  # one real MNIST test digit of each class
 # Every event that runs the network shares these slots. Two keep both cores busy (one torch thread each) while a
@@ -59,188 +55,147 @@ TO_DETAIL_JS = "() => { document.querySelector('#kernel-detail')?.scrollIntoView
 
 # what launch() needs besides the address; the tests launch with it too
 # run_history=False: Gradio keeps no record of the calls (no run history page, no saving them to a Hub bucket)
-LAUNCH = {"i18n": gr.I18n(en=text.EN, es=text.ES), "css": CSS + i18n.CSS + DETAIL_CSS, "max_file_size": "5mb",
+SAY = gr.I18n(en=text.EN, es=text.ES)  # a text of text.py in the page's language
+LAUNCH = {"i18n": SAY, "css": CSS + i18n.CSS + DETAIL_CSS, "max_file_size": "5mb",
           "run_history": False, "state_session_capacity": 2000,
           "app_kwargs": {"middleware": [Middleware(Door, upload_folder=get_upload_folder())]}}
 
 
-@dataclass
-class App:
-    """What every handler needs: the shipped network and the MNIST test digits (examples, mistakes)."""
-    model: Net
-    images: torch.Tensor  # uint8 (10000, 28, 28)
-    labels: torch.Tensor
-    mistakes: list[dict]
-    examples: list[int]  # indices into images, one per digit
-    upload_folder: str
-
-    def show(self, reading: Reading, chosen, lang: str) -> dict:
-        """Every output of a reading, and the reading kept in the session for clicks and the language switch."""
-        return {**views.reading_view(self.model, reading, chosen, lang), "current": reading.prepared}
-
-    def read(self, source, chosen, lang: str) -> dict:
-        """Read an image the visitor sent; an input error keeps the page as it was and says what is wrong."""
-        try:
-            return self.show(read_digit(self.model, source), chosen, lang)
-        except BlankImageError as e:  # never a confident answer to a blank page
-            return {**views.blank_view(e, lang), "current": None}
-        except InputError as e:
-            return {"status": views.status(e, lang)}
-
-    def drawn(self, value, chosen, lang) -> dict:
-        """The pad's drawing -> every output; the pad gets READ back, so the session does not keep the drawing."""
-        lang = i18n.language(lang)
-        try:
-            png = inputs.drawing(value)
-        except InputError as e:
-            return {"status": views.status(e, lang), "pad": READ}
-        if png is None:  # the pad was emptied (Undo of the last stroke)
-            return {**views.blank_view(), "current": None}
-        return {**self.read(png, chosen, lang), "pad": READ}
-
-    def uploaded(self, path, chosen, lang) -> dict:
-        """An uploaded file -> every output, the pad emptied so that the page shows one input."""
-        lang = i18n.language(lang)
-        try:
-            path = inputs.uploaded(path, self.upload_folder)
-        except InputError as e:
-            return {"status": views.status(e, lang)}
-        out = self.read(path, chosen, lang)
-        return {**out, "pad": ""} if "current" in out else out
-
-    def digit(self, index, chosen, lang, reader, images) -> dict:
-        """A click on one of a row of test digits -> every output for it, the pad emptied; a bad index: nothing."""
-        try:
-            i = inputs.whole(index, 0, len(images) - 1)
-        except ValueError:
-            return {}
-        return {**self.show(reader(self.model, self.images[images[i]]), chosen, i18n.language(lang)), "pad": ""}
-
-    def pick(self, index, current: Prepared | None, lang, panel: str) -> dict:
-        """A map picked in a panel -> its filter worked out, the choice kept, both panels of maps with it framed."""
-        try:
-            channel = inputs.whole(index, 0, render.GRIDS[panel].channels - 1)
-        except ValueError:
-            return {}
-        if current is None:
-            return {}
-        chosen = (render.MAP_LAYERS[panel], channel)
-        return {**views.picked_view(self.model, current.tensor, chosen, i18n.language(lang)), "chosen": chosen}
-
-    def relabel(self, current: Prepared | None, chosen, lang) -> dict:
-        """The page's language changed: the current reading again, its numbers and alt texts in that language."""
-        if current is None:
-            return {}
-        return self.show(read_prepared(self.model, current), chosen, i18n.language(lang))
-
-    def clear(self) -> dict:
-        """Clear: no drawing, every output emptied."""
-        return {**views.blank_view(), "current": None, "pad": ""}
-
-    def predict(self, path) -> dict[str, float]:
-        """The /predict endpoint: an uploaded image file -> the 10 class confidences."""
-        try:
-            return confidences(read_digit(self.model, inputs.uploaded(path, self.upload_folder)))
-        except InputError as e:  # the sender's mistake: one sentence, no traceback in the log
-            raise gr.Error(i18n.sentence(e), print_exception=False) from None
-
-
-def read_as_drawn(model: Net, image: torch.Tensor) -> Reading:
-    """An MNIST digit (uint8 28×28) read as a drawing is: through the app's preprocessing."""
-    return read_digit(model, image.numpy())
-
-
-def load_app(model: Net, weights: Path = WEIGHTS) -> App:
-    """The model with the data the page shows: the MNIST test digits and the misread ones."""
+def load_page(model: Net, weights: Path = WEIGHTS) -> Page:
+    """The shipped network with the data the page shows: the MNIST test digits, the misread ones, the top patches."""
     images, labels = load_mnist("test")
     try:
         mistakes = load_mistakes(weights=weights)
     except StaleMistakesError as e:  # the app still works; only the gallery of mistakes is left out
         print(f"No gallery of misread digits: {e}", file=sys.stderr)
         mistakes = []
+    try:
+        top = load_filter_top(weights=weights)
+    except StaleFilterTopError as e:  # likewise, only the filters' top patches are left out
+        print(f"No top patches of the filters: {e}", file=sys.stderr)
+        top = None
     examples = [int((labels == d).nonzero()[0]) for d in EXAMPLE_DIGITS]
-    return App(model, images, labels, mistakes, examples, get_upload_folder())
+    digits = accuracy_digits(images, labels)
+    return Page(model, images, labels, mistakes, examples, get_upload_folder(), top, digits,
+                accuracy(model, digits))
 
 
 def heading(key: str, level: int = 3) -> None:
     """A heading in the page's language."""
-    gr.Markdown("#" * level + " " + LAUNCH["i18n"](key))
+    gr.Markdown("#" * level + " " + SAY(key))
 
 
 def panel(key: str, component: gr.components.Component) -> None:
     """A panel: its title, its picture, its explanation."""
     heading(f"{key}.title")
     component.render()
-    gr.Markdown(LAUNCH["i18n"](f"{key}.text"))
+    gr.Markdown(SAY(f"{key}.text"))
 
 
-def layout(app: App) -> dict[str, gr.components.Component]:
-    """The page's components, laid out, by element id (and a few by name: "current", "chosen")."""
-    say = LAUNCH["i18n"]
+def layout(page: Page) -> dict[str, gr.components.Component]:
+    """The page's components, laid out, by element id (and the session's state by name)."""
     ui = {}
     with gr.Row(equal_height=False, elem_id="top"):
-        gr.Markdown("# " + say("app.title"))
+        gr.Markdown("# " + SAY("app.title"))
         ui["lang"] = language_switch()
-    gr.Markdown(say("app.intro"))
-    for key in render.PANELS + views.CLOSE_UP:
+    gr.Markdown(SAY("app.intro"), elem_id="intro")
+    for key in (*render.PANELS, *views.CLOSE_UP, "filter-top", "occlusion", "sandbox", "shift-text", "compare"):
         ui[key] = picture(key, render=False, pickable=key in render.MAP_LAYERS)
-    with gr.Row(equal_height=False):
+    with gr.Row(equal_height=False, elem_id="main"):
         with gr.Column(scale=1, min_width=290):
             heading("draw.label")
             ui["pad"] = drawing_pad()
             with gr.Row():
-                ui["undo"] = gr.Button(say("undo"), elem_id="undo", size="sm", min_width=80)
-                ui["clear"] = gr.Button(say("clear"), elem_id="clear", size="sm", variant="stop", min_width=80)
-                ui["upload"] = UploadButton(say("upload.label"), file_types=["image"], size="sm", elem_id="upload",
-                                            min_width=80)
-            ui["status"] = gr.HTML("", html_template='<div role="status">${value}</div>', elem_id="status")
-            gr.Markdown(say("draw.hint"))
+                ui["undo"] = gr.Button(SAY("undo"), elem_id="undo", size="sm", min_width=70)
+                ui["clear"] = gr.Button(SAY("clear"), elem_id="clear", size="sm", variant="stop", min_width=70)
+                ui["upload"] = UploadButton(SAY("upload.label"), file_types=["image"], size="sm", elem_id="upload",
+                                            min_width=70)
+            ui["status"] = status_line("status")
+            gr.Markdown(SAY("draw.hint"), elem_id="hint")
         with gr.Column(scale=2, min_width=290):
-            heading("prediction.label")
-            ui["prediction"] = gr.Label(show_label=False, elem_id="prediction")  # all 10 sent, 3 shown (see CSS)
+            ui["prediction"] = gr.Label(label=SAY("prediction.label"), elem_id="prediction")  # 3 shown (see CSS)
             ui["unsure"] = gr.HTML("", elem_id="unsure")
-            ui["all-ten"] = gr.Checkbox(False, label=say("prediction.all"), elem_id="all-ten")
+            ui["all-ten"] = gr.Checkbox(False, label=SAY("prediction.all"), elem_id="all-ten")
             panel("input28", ui["input28"])
     heading("examples.label")
     ui["examples"] = picture("examples", pickable=True, value=i18n.bilingual(
-        views.examples_html, app.images[app.examples], app.labels[app.examples]))
+        views.examples_html, page.images[page.examples], page.labels[page.examples]))
+    heading("layers.title", 2)
+    gr.Markdown(SAY("layers.intro"))
     for first in range(1, len(render.PANELS), 2):  # the stages two by two, each pair a row that stacks on a phone
         with gr.Row(equal_height=False):
             for key in render.PANELS[first:first + 2]:
                 with gr.Column(min_width=290):
                     panel(key, ui[key])
     heading("closer.title", 2)
-    gr.Markdown(say("closer.intro"))
+    gr.Markdown(SAY("closer.intro"))
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=290):
             heading("kernel-detail.title")
-            gr.Markdown(say("kernel-detail.hint"))
+            gr.Markdown(SAY("kernel-detail.hint"))
             ui["kernel-detail"].render()
+            if page.filter_top is not None:
+                heading("filter-top.title")
+                gr.Markdown(SAY("filter-top.intro"))
+                ui["filter-top"].render()
         with gr.Column(scale=2, min_width=290):
             heading("saliency.title")
             ui["saliency"].render()
+            heading("occlusion.title")
+            ui["occlusion"].render()
     with gr.Row(equal_height=False):
         with gr.Column(min_width=290):
             heading("softmax-steps.title")
             ui["softmax-steps"].render()
-        if app.mistakes:
+        if page.mistakes:
             with gr.Column(min_width=290):
                 heading("mistakes.title")
-                gr.HTML(i18n.bilingual(lambda lang: i18n.t("mistakes.intro", lang, n=len(app.mistakes),
-                                                           total=len(app.labels))))
+                gr.HTML(i18n.bilingual(lambda lang: i18n.t("mistakes.intro", lang, n=len(page.mistakes),
+                                                           total=len(page.labels))))
                 ui["mistakes"] = picture("mistakes", pickable=True,
-                                         value=i18n.bilingual(views.mistakes_html, app.mistakes, app.images))
-    with gr.Accordion(say("explain.title"), open=False):
+                                         value=i18n.bilingual(views.mistakes_html, page.mistakes, page.images))
+    heading("experiment.title", 2)
+    with gr.Row(equal_height=False):
+        with gr.Column(min_width=290, elem_id="sandbox-panel"):
+            heading("sandbox.title")
+            gr.Markdown(SAY("sandbox.intro"))
+            with gr.Row():
+                for key, (choices, default) in SANDBOX.items():
+                    ui[key] = Radio(list(choices), value=default, label=SAY(key.replace("-", ".", 1)), elem_id=key)
+            ui["sandbox"].render()
+        with gr.Column(min_width=290, elem_id="what-if"):
+            heading("what-if.title")
+            gr.Markdown(SAY("what-if.intro"))
+            for key, (low, high, step) in WHAT_IF.items():
+                ui[key] = Slider(low, high, value=NEUTRAL[key], step=step, label=SAY(f"what-if.{key}"), elem_id=key)
+            ui["reset"] = gr.Button(SAY("what-if.reset"), size="sm", elem_id="reset")
+            ui["shift-curve"] = gr.LinePlot(x="shift", y="probability", color="direction", y_lim=[0, 1],
+                                            label=SAY("what-if.curve-title"), x_title=SAY("what-if.shift-axis"),
+                                            y_title=SAY("what-if.probability-axis"), elem_id="shift-curve",
+                                            height=240)
+            ui["shift-text"].render()
+    heading("own.title", 2)
+    with gr.Column(elem_id="own-model"):
+        gr.Markdown(SAY("own.hint"))
+        with gr.Row():
+            ui["own-upload"] = UploadButton(SAY("own.upload"), file_types=[".pt", ".pth", ".safetensors"],
+                                            size="sm", elem_id="own-upload", min_width=120)
+            ui["use-shipped"] = gr.Button(SAY("own.use-shipped"), size="sm", elem_id="use-shipped", min_width=120)
+        ui["model-name"] = gr.HTML(i18n.bilingual(lambda lang: views.model_name(None, lang, page.shipped_accuracy)),
+                                   elem_id="model-name")
+        ui["model-status"] = status_line("model-status")
+        ui["compare"].render()
+    with gr.Accordion(SAY("explain.title"), open=False):
         for key in ("explain.padding", "explain.stride", "explain.dim1"):
-            gr.Markdown(say(key))
-    ui["current"] = gr.State(None, time_to_live=SESSION_TTL)  # the Prepared input now on the page
-    ui["chosen"] = gr.State(None, time_to_live=SESSION_TTL)  # (layer, channel) of the filter picked last
+            gr.Markdown(SAY(key))
+    for key in ("current", "original", "chosen", "network"):  # the session's own things, gone with it
+        ui[key] = gr.State(None, time_to_live=SESSION_TTL)
     ui["api-file"] = ApiFile(label="image", visible=False)  # the /predict endpoint's own input and output
     ui["api-label"] = gr.Label(label="confidences", visible=False)
     return ui
 
 
-def wire(app: App, ui: dict) -> None:
+def wire(page: Page, ui: dict) -> None:
     """The page's events. Each handler returns a dict by element id; it reaches Gradio as {component: value}, and an
     empty one changes nothing."""
     def those(*keys: str) -> list:
@@ -249,10 +204,10 @@ def wire(app: App, ui: dict) -> None:
     def on(trigger, handler, inputs: list, outputs: list, picked: bool = False, **options):
         """Run handler on trigger; with picked, its first argument is the picked button's index."""
         def named(out: dict):
-            return {ui[k]: v for k, v in out.items()} or [gr.skip()] * len(outputs)
-        if picked:  # Gradio hands gr.SelectData to a parameter with that type hint; these take two inputs
-            def call(state, lang, evt: gr.SelectData):
-                return named(handler(evt.index, state, lang))
+            return {ui[k]: v for k, v in out.items() if k in ui} or [gr.skip()] * len(outputs)
+        if picked:  # Gradio hands gr.SelectData to a first parameter with that type hint
+            def call(evt: gr.SelectData, *args):
+                return named(handler(evt.index, *args))
         else:
             def call(*args):
                 return named(handler(*args))
@@ -260,33 +215,49 @@ def wire(app: App, ui: dict) -> None:
             options.setdefault("js", with_page_language(len(inputs)))
         return trigger(call, inputs, outputs, **PRIVATE, **options)
 
-    reading = those(*views.READING, "current")
+    reading = those(*views.READING, "current", "original", "filter-top", "compare", *WHAT_IF, "pad")
+    follow = those("sandbox", "shift-curve", "shift-text", "occlusion")
+
+    def reads(trigger, handler, inputs, also: tuple = (), **options):
+        """A reading event (which may change also these), then the experiments on what it read."""
+        event = on(trigger, handler, inputs, reading + those(*also), **options, **CNN)
+        on(event.success, page.experiments, those("current", *SANDBOX, "network", "lang"), follow, **CNN)
+
     # always_last: a drawing sent while the last one is read waits, and only the newest is read
-    on(ui["pad"].drawn, app.drawn, those("pad", "chosen", "lang"), reading + [ui["pad"]], trigger_mode="always_last",
-       js=DRAWN_JS, **CNN)
-    on(ui["upload"].upload, app.uploaded, those("upload", "chosen", "lang"), reading + [ui["pad"]], **CNN)
-    on(ui["examples"].select, partial(app.digit, reader=read_as_drawn, images=app.examples), those("chosen", "lang"),
-       reading + [ui["pad"]], picked=True, **CNN)
+    reads(ui["pad"].drawn, page.drawn, those("pad", "chosen", "network", "lang"), trigger_mode="always_last",
+          js=DRAWN_JS)
+    reads(ui["upload"].upload, page.uploaded, those("upload", "chosen", "network", "lang"))
+    reads(ui["examples"].select, page.example, those("chosen", "network", "lang"), picked=True)
     if "mistakes" in ui:
-        on(ui["mistakes"].select, partial(app.digit, reader=read_mnist, images=[m["index"] for m in app.mistakes]),
-           those("chosen", "lang"), reading + [ui["pad"]], picked=True, **CNN)
+        reads(ui["mistakes"].select, page.mistake, those("chosen", "network", "lang"), picked=True)
     for panel in render.MAP_LAYERS:
-        on(ui[panel].select, partial(app.pick, panel=panel), those("current", "lang"),
-           those("kernel-detail", "chosen", *render.MAP_LAYERS), picked=True, **CNN).success(None, js=TO_DETAIL_JS)
-    on(ui["lang"].change, app.relabel, those("current", "chosen", "lang"), reading, **CNN)
-    on(ui["clear"].click, app.clear, [], reading + [ui["pad"]], js=CLEAR_JS, queue=False)
+        on(ui[panel].select, partial(page.pick, panel=panel), those("current", "network", "lang"),
+           those("kernel-detail", "chosen", "filter-top", *render.MAP_LAYERS), picked=True,
+           **CNN).success(None, js=TO_DETAIL_JS)
+    reads(ui["lang"].change, page.relabel, those("current", "original", "chosen", "network", "lang"))
+    for key in SANDBOX:
+        on(ui[key].change, page.sandbox, those("current", *SANDBOX, "network", "lang"), those("sandbox"), **CNN)
+    for key in WHAT_IF:  # "input": a person moved it (not the page putting it back)
+        reads(ui[key].input, page.what_if, those("original", *WHAT_IF, "chosen", "network", "lang"),
+              trigger_mode="always_last")
+    reads(ui["reset"].click, page.reset, those("original", "chosen", "network", "lang"))
+    own = ("network", "model-name", "model-status")
+    reads(ui["own-upload"].upload, page.own, those("own-upload", "current", "original", "chosen", "lang"), own)
+    reads(ui["use-shipped"].click, page.shipped, those("current", "original", "chosen", "lang"), own)
+    on(ui["clear"].click, page.clear, [], reading + follow, js=CLEAR_JS, queue=False)
     ui["undo"].click(None, js=UNDO_JS)
     ui["all-ten"].change(None, ui["all-ten"], js=ALL_TEN_JS)
-    gr.on([], app.predict, ui["api-file"], ui["api-label"], api_name="predict", trigger_mode="multiple",
+    gr.on([], page.predict, ui["api-file"], ui["api-label"], api_name="predict", trigger_mode="multiple",
           api_description="An image file of one digit -> the 10 class confidences (gr.Label format).", **CNN)
 
 
 def build(model: Net, weights: Path = WEIGHTS) -> gr.Blocks:
     """The app's page and its events, for one loaded model (weights: its file, which names its misread digits)."""
-    app = load_app(model, weights)
-    with gr.Blocks(title="MNIST CNN", delete_cache=CACHE_CLEANUP) as demo:
-        wire(app, layout(app))
-    demo.app_state = app  # for the tests
+    page = load_page(model, weights)
+    # analytics_enabled=False: Gradio looks up no analytics host, at start or ever (schools ask for this)
+    with gr.Blocks(title="MNIST CNN", delete_cache=CACHE_CLEANUP, analytics_enabled=False) as demo:
+        wire(page, layout(page))
+    demo.page = page  # for the tests
     return demo.queue(**QUEUE)
 
 

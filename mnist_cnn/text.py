@@ -12,7 +12,9 @@ EN = {
         "digits of MNIST, reads it. Below, follow your drawing through every layer, in the order the data flows."
     ),
     "draw.label": "Draw a digit",
-    "draw.hint": "Draw with the mouse, a pen or your finger. The network answers each time you lift the pen.",
+    "draw.area": "Drawing area: draw a digit here with the mouse, a pen or a finger",
+    "draw.hint": "Draw with the mouse, a pen or your finger. The network reads while you draw, and again when you "
+                 "lift the pen.",
     "clear": "Clear",
     "undo": "Undo",
     "upload.label": "…or upload a picture of a digit",
@@ -67,6 +69,18 @@ EN = {
     "alt.saliency": "The pixels that pushed %(digit)s up (red) and down (blue)",
     "alt.example": "Example: a %(digit)s from the MNIST test set",
     "alt.mistake": "Test digit %(digit)s that the network read as %(guess)s (%(p)s)",
+
+    "alt.filter-top": "The %(n)s patches of MNIST test digits that excite %(layer)s filter %(channel)s most",
+    "alt.sandbox": "Your 28×28 input beside conv1 filter %(channel)s’s map at its true size, %(side)s×%(side)s",
+    "alt.occlusion": "Where covering the drawing lowers %(digit)s most (red) and raises it (blue)",
+    "layers.title": "Layer by layer",
+    "layers.intro": "Your drawing’s trip through the network, in the order the data flows. Each picture is drawn "
+                    "from this drawing’s own numbers.",
+    "experiment.title": "Experiment with your drawing",
+    "own.upload": "Upload my network (.pt)",
+    "own.use-shipped": "Back to the app’s network",
+    "own.compare.shipped": "The app’s network",
+    "own.compare.own": "Your network",
 
     # When the top two are close
     "unsure.title": "%(a)s or %(b)s?",
@@ -332,7 +346,9 @@ ES = {
         "en que fluyen los datos."
     ),
     "draw.label": "Dibuja un dígito",
-    "draw.hint": "Dibuja con el ratón, un lápiz o el dedo. La red responde cada vez que terminas un trazo.",
+    "draw.area": "Zona de dibujo: dibuja aquí un dígito con el ratón, un lápiz o el dedo",
+    "draw.hint": "Dibuja con el ratón, un lápiz o el dedo. La red lee mientras dibujas, y otra vez al levantar el "
+                 "lápiz.",
     "clear": "Borrar",
     "undo": "Deshacer",
     "upload.label": "…o sube una imagen de un dígito",
@@ -387,6 +403,20 @@ ES = {
     "alt.saliency": "Los píxeles que empujaron el %(digit)s hacia arriba (rojo) y hacia abajo (azul)",
     "alt.example": "Ejemplo: un %(digit)s del conjunto de prueba de MNIST",
     "alt.mistake": "Dígito de prueba %(digit)s que la red leyó como %(guess)s (%(p)s)",
+
+    "alt.filter-top": "Los %(n)s trozos de dígitos de prueba de MNIST que más excitan el filtro %(channel)s de "
+                      "%(layer)s",
+    "alt.sandbox": "Tu entrada de 28×28 junto al mapa del filtro %(channel)s de conv1 a su tamaño real, "
+                   "%(side)s×%(side)s",
+    "alt.occlusion": "Dónde tapar el dibujo baja más el %(digit)s (rojo) y dónde lo sube (azul)",
+    "layers.title": "Capa a capa",
+    "layers.intro": "El viaje de tu dibujo por la red, en el orden en que fluyen los datos. Cada imagen sale de los "
+                    "números de este dibujo.",
+    "experiment.title": "Experimenta con tu dibujo",
+    "own.upload": "Subir mi red (.pt)",
+    "own.use-shipped": "Volver a la red de la app",
+    "own.compare.shipped": "La red de la app",
+    "own.compare.own": "Tu red",
 
     "unsure.title": "¿%(a)s o %(b)s?",
     "unsure.text": "La red duda: %(a)s con %(pa)s, %(b)s con %(pb)s. %(hint)s",

@@ -12,7 +12,12 @@ from .i18n import TEXTS, bilingual, percent, sentence, t
 from .model import Net
 from .pipeline import Reading, activations, confidences
 from .render_detail import kernel_html, kernel_picture, saliency_caption, saliency_picture, softmax_html
-from .widgets import choices, digit_buttons, figure
+from .experiments import occlusion, sandbox, shift_curve, shift_frame
+from .filter_top import top_patches
+from .own_model import describe
+from .render_experiments import (filter_top_html, filter_top_picture, occlusion_html, occlusion_picture,
+                                 sandbox_html, sandbox_picture, shift_html)
+from .widgets import READ, choices, digit_buttons, figure
 
 CLOSE_UP = ("kernel-detail", "saliency", "softmax-steps")  # the "Look closer" part, under the panels
 READING = ("prediction", "unsure", *render.PANELS, *CLOSE_UP, "status")  # every output one reading fills
@@ -131,3 +136,47 @@ def mistakes_html(mistakes: list[dict], images: torch.Tensor, lang: str) -> str:
     names = [t("alt.mistake", lang, digit=m["label"], guess=m["guess"], p=q) for m, q in zip(mistakes, p)]
     captions = [f"{m['label']} → {m['guess']} ({q})" for m, q in zip(mistakes, p)]
     return digits_html(images[[m["index"] for m in mistakes]], names, captions)
+
+
+def filter_top_view(record: dict, images: torch.Tensor, layer: str, channel: int, lang: str) -> str:
+    """The MNIST test patches that excite a filter most, with the sentence that says what they are."""
+    patches = top_patches(record, images, layer, channel)
+    alt = t("alt.filter-top", lang, n=len(patches), layer=layer, channel=channel)
+    return figure(filter_top_picture(patches), alt, filter_top_html(record, layer, channel, lang))
+
+
+def sandbox_view(model: Net, x: torch.Tensor, padding: int, stride: int, pool: int, channel: int, lang: str) -> str:
+    """conv1 run with another padding and stride on the drawing: its map at true size, the formula, the shapes."""
+    result = sandbox(model, x, padding, stride, channel, pool_stride=pool)
+    alt = t("alt.sandbox", lang, channel=channel, side=result["side"])
+    return figure(sandbox_picture(result), alt, sandbox_html(result, lang))
+
+
+def experiments_view(model: Net, x: torch.Tensor, lang: str) -> dict:
+    """What follows each reading: the shift curve of the predicted digit and the occlusion map beside saliency."""
+    with torch.no_grad():
+        digit = int(model(x).argmax())
+    curve = shift_curve(model, x, digit)
+    covered = occlusion(model, x, digit)
+    return {"shift-curve": shift_frame(curve, lang), "shift-text": shift_html(curve, lang),
+            "occlusion": figure(occlusion_picture(covered, x, scale=1), t("alt.occlusion", lang, digit=digit),
+                                occlusion_html(covered, lang))}
+
+
+def top3(reading: Reading, lang: str) -> str:
+    """A reading's three most likely digits with their probabilities, as a short list."""
+    p, d = reading.probs.topk(3)
+    return "<ol>" + "".join(f"<li><b>{int(i)}</b> {percent(float(q), lang)}</li>" for q, i in zip(p, d)) + "</ol>"
+
+
+def compare_view(shipped: Reading, own: Reading, lang: str) -> str:
+    """The top 3 of the shipped network and of the visitor's, side by side, for the same input."""
+    return (f'<div class="compare"><div><h4>{t("own.compare.shipped", lang)}</h4>{top3(shipped, lang)}</div>'
+            f'<div><h4>{t("own.compare.own", lang)}</h4>{top3(own, lang)}</div></div>')
+
+
+def model_name(network, lang: str, shipped_accuracy: float | None = None) -> str:
+    """The line that says which network reads: the visitor's file (as text) and its accuracy, or the shipped one."""
+    if network is None:
+        return describe(None, shipped_accuracy if shipped_accuracy is not None else 0.0, lang)
+    return describe(html.escape(network.name), network.accuracy, lang)

@@ -16,6 +16,8 @@ import gradio as gr
 from gradio.data_classes import FileData
 from PIL import Image
 
+from .i18n import TEXTS
+
 SIZE = 280  # CSS px and canvas px; the PNG sent is SIZE×SIZE
 LIVE_MS = 100  # while the pen moves, the drawing so far is sent at most this often
 # What the server gives the pad back once it has read a drawing: short, so that Gradio's copy of the session's
@@ -23,7 +25,7 @@ LIVE_MS = 100  # while the pen moves, the drawing so far is sent at most this of
 READ = "read"
 BRUSH = 18  # px on the 280 px canvas: about MNIST's stroke width once the digit is scaled to 20 px
 
-HTML = f'<canvas width="{SIZE}" height="{SIZE}" aria-label="drawing area"></canvas>'
+HTML = f'<canvas width="{SIZE}" height="{SIZE}" role="img"></canvas>'
 
 CSS = f"""
 canvas {{
@@ -124,6 +126,11 @@ watch('value', () => {{
         repaint();
     }}
 }});
+// its name for screen readers, in the page's language
+const name = () => canvas.setAttribute('aria-label', NAMES[(document.documentElement.lang || 'en').slice(0, 2)]
+                                       || NAMES.en);
+new MutationObserver(name).observe(document.documentElement, {{attributes: true, attributeFilter: ['lang']}});
+name();
 // the drawing as it is now, for the event's own js (DRAWN_JS), which runs when the event is really sent
 canvas.drawing = () => strokes.length ? canvas.toDataURL('image/png') : '';
 repaint();
@@ -156,8 +163,11 @@ CLEAR_JS = "() => { document.querySelector('#draw canvas')?.dispatchEvent(new Ev
 
 
 def drawing_pad() -> gr.HTML:
-    """The pad (elem_id "draw"); value: the drawing as a PNG data URL or ""; event "drawn": each pen-up and Undo."""
-    return gr.HTML(value="", html_template=HTML, css_template=CSS, js_on_load=JS, elem_id="draw")
+    """The pad (elem_id "draw"); value: the drawing as a PNG data URL or ""; event "drawn": while the pen moves, each
+    pen-up and Undo."""
+    names = json.dumps({lang: texts["draw.area"] for lang, texts in TEXTS.items()}, ensure_ascii=False)
+    return gr.HTML(value="", html_template=HTML, css_template=CSS, js_on_load=f"const NAMES = {names};\n" + JS,
+                   elem_id="draw")
 
 
 PICTURE_CSS = """
@@ -225,6 +235,11 @@ def digit_buttons(images: list[Image.Image], names: list[str], captions: list[st
         for i, (image, name, caption) in enumerate(zip(images, names, captions))) + "</div>"
 
 
+def status_line(elem_id: str) -> gr.HTML:
+    """A line for one sentence about what went wrong, read out by screen readers when it changes."""
+    return gr.HTML("", html_template='<div role="status" aria-live="polite">${value}</div>', elem_id=elem_id)
+
+
 def data_url(image: Image.Image) -> str:
     """A PIL image as a `data:image/png;base64,...` string."""
     buffer = io.BytesIO()
@@ -275,10 +290,10 @@ def language_switch() -> gr.HTML:
     return gr.HTML(value="en", html_template=LANG_HTML, css_template=LANG_CSS, js_on_load=LANG_JS, elem_id="lang")
 
 
-class PathOnly:
-    """For file components: the payload reaches the handler as the path it names, or None, unopened and unchecked;
-    the handler checks it (inputs.uploaded), since a client that skips the page can send any JSON. There is no data
-    model, since Gradio's parsing of a malformed payload ends in a traceback instead of a sentence."""
+class Unchecked:
+    """For an input component: its value reaches the handler as the browser sent it, unparsed, for the handler to
+    check (inputs.py). Anyone can call any event with any JSON, and Gradio's own parsing of a malformed value ends in
+    a traceback (a slider given None, a radio given an unknown choice) instead of one sentence."""
 
     @property
     def data_model(self) -> None:
@@ -290,18 +305,26 @@ class PathOnly:
         pass
 
     def preprocess(self, payload: object) -> object:
-        """The "path" of a file payload (whatever its type), or None."""
-        return payload.get("path") if isinstance(payload, dict) else None
-
-    def api_info(self) -> dict:
-        """The API page's description of the input: a file, as gr.File describes it."""
-        return FileData.model_json_schema()
+        """The value as sent."""
+        return payload
 
     def get_block_name(self) -> str:
         """The Gradio component whose front end draws this one (Gradio's own hook for template components)."""
         return next(c for c in type(self).__mro__ if c.__module__.startswith("gradio.")).__name__.lower()
 
     get_block_class = get_block_name
+
+
+class PathOnly(Unchecked):
+    """For a file component: the payload reaches the handler as the path it names, or None, unopened."""
+
+    def preprocess(self, payload: object) -> object:
+        """The "path" of a file payload (whatever its type), or None."""
+        return payload.get("path") if isinstance(payload, dict) else None
+
+    def api_info(self) -> dict:
+        """The API page's description of the input: a file, as gr.File describes it."""
+        return FileData.model_json_schema()
 
 
 class UploadButton(PathOnly, gr.UploadButton):
@@ -312,4 +335,14 @@ class UploadButton(PathOnly, gr.UploadButton):
 
 class ApiFile(PathOnly, gr.File):
     """gr.File that hands the handler the uploaded file's path: the /predict endpoint's input."""
+    is_template = True
+
+
+class Slider(Unchecked, gr.Slider):
+    """gr.Slider whose value reaches the handler unchecked."""
+    is_template = True
+
+
+class Radio(Unchecked, gr.Radio):
+    """gr.Radio whose value reaches the handler unchecked."""
     is_template = True

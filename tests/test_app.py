@@ -17,7 +17,8 @@ from PIL import Image
 import app
 from mnist_cnn import render, text, views
 from mnist_cnn.data import load_mnist, normalise
-from mnist_cnn.pipeline import read_digit
+from mnist_cnn.handlers import NEUTRAL, read_as_drawn
+from mnist_cnn.pipeline import read_digit, read_mnist
 from mnist_cnn.render import GRIDS, MARK
 from mnist_cnn.strokes import draw_strokes
 from mnist_cnn.widgets import READ, data_url
@@ -57,8 +58,8 @@ def in_upload_folder(image: Image.Image, name: str = "digit.png") -> str:
 
 
 @pytest.fixture(scope="module")
-def page(model) -> app.App:
-    return app.load_app(model)
+def page(model) -> app.Page:
+    return app.load_page(model)
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +69,9 @@ def demo(model):
 
 @pytest.mark.parametrize("digit", ["0", "1", "7"])
 def test_a_drawing_fills_every_output_and_the_pad_gets_a_token_back(page, digit_strokes, digit):
-    out = page.drawn(drawing(digit_strokes[digit]), None, "en")
-    assert set(out) == set(views.READING) | {"current", "pad"}
+    out = page.drawn(drawing(digit_strokes[digit]), None, None, "en")
+    assert set(out) == set(views.READING) | set(NEUTRAL) | {"current", "original", "pad", "filter-top", "compare"}
+    assert all(out[k] == v for k, v in NEUTRAL.items())  # a new drawing puts the what-if sliders back
     assert max(out["prediction"], key=out["prediction"].get) == digit
     assert sum(out["prediction"].values()) == pytest.approx(1, abs=1e-5)
     for key in render.PANELS:
@@ -82,8 +84,8 @@ def test_a_drawing_fills_every_output_and_the_pad_gets_a_token_back(page, digit_
 
 
 def test_alt_texts_carry_the_result_in_the_pages_language(page, digit_strokes):
-    en = page.drawn(drawing(digit_strokes["7"]), None, "en")
-    es = page.drawn(drawing(digit_strokes["7"]), None, "es")
+    en = page.drawn(drawing(digit_strokes["7"]), None, None, "en")
+    es = page.drawn(drawing(digit_strokes["7"]), None, None, "es")
     strongest = views.strongest(read_digit(page.model, drawing(digit_strokes["7"])).activations, "conv1_relu")
     assert alt(en["act-conv1"]) == f"conv1: 32 maps of 28×28; the strongest is map {strongest}"
     assert alt(es["act-conv1"]) == f"conv1: 32 mapas de 28×28; el más fuerte es el mapa {strongest}"
@@ -93,12 +95,12 @@ def test_alt_texts_carry_the_result_in_the_pages_language(page, digit_strokes):
 
 def test_an_emptied_pad_empties_every_output(page):
     for empty in ("", None):
-        out = page.drawn(empty, None, "en")
+        out = page.drawn(empty, None, None, "en")
         assert all(out[k] in (None, "") for k in views.READING) and out["current"] is None
 
 
 def test_a_blank_drawing_gives_no_answer_and_says_so_in_the_pages_language(page):
-    out = page.drawn(data_url(Image.new("L", (280, 280), 255)), None, "es")
+    out = page.drawn(data_url(Image.new("L", (280, 280), 255)), None, None, "es")
     assert out["prediction"] is None and out["current"] is None  # never a confident answer to a blank page
     assert out["status"] == text.ES["error.blank_image"]
 
@@ -106,13 +108,13 @@ def test_a_blank_drawing_gives_no_answer_and_says_so_in_the_pages_language(page)
 def test_a_dot_is_not_a_digit(page):
     dot = Image.new("L", (280, 280), 255)
     dot.paste(0, (130, 130, 142, 142))
-    out = page.drawn(data_url(dot), None, "en")
+    out = page.drawn(data_url(dot), None, None, "en")
     assert out["prediction"] is None and out["status"] == text.EN["error.dot"]
 
 
 def test_an_upload_is_read_and_empties_the_pad(page):
     images, labels = load_mnist("test")
-    out = page.uploaded(in_upload_folder(Image.fromarray(images[0].numpy())), None, "en")
+    out = page.uploaded(in_upload_folder(Image.fromarray(images[0].numpy())), None, None, "en")
     assert max(out["prediction"], key=out["prediction"].get) == str(int(labels[0]))
     assert out["pad"] == ""  # the page shows one input
 
@@ -120,14 +122,14 @@ def test_an_upload_is_read_and_empties_the_pad(page):
 def test_an_unreadable_upload_says_so_and_keeps_the_page(page):
     path = Path(in_upload_folder(Image.new("L", (2, 2)))).with_name("notes.png")
     path.write_bytes(b"this is not a picture")
-    assert page.uploaded(str(path), None, "es") == {"status": text.ES["error.not_image"]}
+    assert page.uploaded(str(path), None, None, "es") == {"status": text.ES["error.not_image"]}
 
 
 def test_an_upload_outside_gradios_folder_is_not_read(page, tmp_path):
     seven = tmp_path / "seven.png"
     draw_strokes([[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]).save(seven)
     for path in (str(seven), str(tmp_path / "absent.png"), f"{get_upload_folder()}/../{seven}", 7, None):
-        assert page.uploaded(path, None, "en") == {"status": text.EN["error.not_uploaded"]}
+        assert page.uploaded(path, None, None, "en") == {"status": text.EN["error.not_uploaded"]}
 
 
 def test_a_status_sentence_is_text_not_markup():
@@ -153,10 +155,10 @@ def test_clear_resets_the_pad_and_every_output(page):
 
 
 def test_picking_a_conv2_map_works_out_its_filter_and_frames_it(page, digit_strokes):
-    current = page.drawn(drawing(digit_strokes["7"]), None, "en")["current"]
+    current = page.drawn(drawing(digit_strokes["7"]), None, None, "en")["current"]
     acts = read_digit(page.model, drawing(digit_strokes["7"])).activations
     for channel in (0, 13, 63):
-        out = page.pick(channel, current, "en", panel="act-conv2")
+        out = page.pick(channel, current, None, "en", panel="act-conv2")
         assert out["chosen"] == ("conv2", channel)
         title = re.search(r"conv2, filter (\d+): .*? row (\d+), column (\d+)", english(out["kernel-detail"]))
         c, r, k = map(int, title.groups())
@@ -171,22 +173,22 @@ def test_picking_a_conv2_map_works_out_its_filter_and_frames_it(page, digit_stro
 
 
 def test_a_bad_pick_changes_nothing(page, digit_strokes):
-    current = page.drawn(drawing(digit_strokes["7"]), None, "en")["current"]
+    current = page.drawn(drawing(digit_strokes["7"]), None, None, "en")["current"]
     for index in (64, -1, 1.5, float("inf"), float("nan"), True, "3", [1, 2], None):
-        assert page.pick(index, current, "en", panel="act-conv2") == {}
-    assert page.pick(3, None, "en", panel="act-conv1") == {}  # nothing read yet
+        assert page.pick(index, current, None, "en", panel="act-conv2") == {}
+    assert page.pick(3, None, None, "en", panel="act-conv1") == {}  # nothing read yet
 
 
 def test_the_chosen_filter_follows_the_next_drawing(page, digit_strokes):
-    out = page.drawn(drawing(digit_strokes["0"]), ("conv2", 21), "en")
+    out = page.drawn(drawing(digit_strokes["0"]), ("conv2", 21), None, "en")
     assert "conv2, filter 21:" in english(out["kernel-detail"])
-    out = page.drawn(drawing(digit_strokes["1"]), None, "en")  # no choice yet: the strongest map of conv1
+    out = page.drawn(drawing(digit_strokes["1"]), None, None, "en")  # no choice yet: the strongest map of conv1
     strongest = views.strongest(read_digit(page.model, drawing(digit_strokes["1"])).activations, "conv1_relu")
     assert f"conv1, filter {strongest}:" in english(out["kernel-detail"])
 
 
 def test_the_softmax_table_is_the_models_and_sums_to_1(page, digit_strokes):
-    out = page.drawn(drawing(digit_strokes["7"]), None, "en")
+    out = page.drawn(drawing(digit_strokes["7"]), None, None, "en")
     rows = re.findall(r"<tr[^>]*><td>(\d)</td>((?:<td>[^<]*</td>){5})</tr>", english(out["softmax-steps"]))
     assert [d for d, _ in rows] == [str(d) for d in range(10)]
     probs = [as_float(re.findall(r"<td>([^<]*)</td>", cells)[3]) for _, cells in rows]
@@ -195,18 +197,18 @@ def test_the_softmax_table_is_the_models_and_sums_to_1(page, digit_strokes):
 
 
 def test_the_language_switch_writes_the_same_reading_with_spanish_numbers(page, digit_strokes):
-    en = page.drawn(drawing(digit_strokes["7"]), None, "en")
-    es = page.relabel(en["current"], None, "es")
+    en = page.drawn(drawing(digit_strokes["7"]), None, None, "en")
+    es = page.relabel(en["current"], None, None, None, "es")
     assert es["prediction"] == en["prediction"]
     assert "conv1, filtro" in es["kernel-detail"]
     spanish = re.search(r'<div class="l-es" lang="es">(.*?)</div>$', es["softmax-steps"], re.S).group(1)
     assert re.search(r"<td>−?\d+,\d{3}</td>", spanish) and not re.search(r"<td>−?\d+\.\d{3}</td>", spanish)
-    assert page.relabel(None, None, "es") == {}
+    assert page.relabel(None, None, None, None, "es") == {}
 
 
 def test_saliency_is_for_the_predicted_class(page, digit_strokes):
     for digit in ("0", "7"):
-        out = page.drawn(drawing(digit_strokes[digit]), None, "en")
+        out = page.drawn(drawing(digit_strokes[digit]), None, None, "en")
         guess = max(out["prediction"], key=out["prediction"].get)
         assert f"pushed “{guess}” up" in english(out["saliency"])
 
@@ -214,18 +216,18 @@ def test_saliency_is_for_the_predicted_class(page, digit_strokes):
 def test_a_misread_test_digit_is_read_as_the_evaluation_reads_it(page):
     rows = [m["index"] for m in page.mistakes]
     for i, m in enumerate(page.mistakes):
-        out = page.digit(i, None, "en", reader=app.read_mnist, images=rows)
+        out = page.digit(i, None, None, "en", reader=read_mnist, images=rows)
         guess = max(out["prediction"], key=out["prediction"].get)
         assert guess == str(m["guess"]) != str(m["label"]) and out["pad"] == ""
         assert torch.equal(out["current"].tensor, normalise(page.images[m["index"]][None]))
     for bad in (len(rows), -1, "0", 0.5, float("inf"), None, [0]):
-        assert page.digit(bad, None, "en", reader=app.read_mnist, images=rows) == {}
+        assert page.digit(bad, None, None, "en", reader=read_mnist, images=rows) == {}
 
 
 def test_the_examples_are_one_test_digit_per_class_read_as_drawings(page):
     assert [int(page.labels[i]) for i in page.examples] == list(range(10))
     for d in range(10):
-        out = page.digit(d, None, "en", reader=app.read_as_drawn, images=page.examples)
+        out = page.digit(d, None, None, "en", reader=read_as_drawn, images=page.examples)
         assert max(out["prediction"], key=out["prediction"].get) == str(d)
 
 

@@ -55,9 +55,18 @@ def attacks(secret: str) -> dict[str, object]:
     }
 
 
-def attackable(event: dict) -> list[int]:
-    """The positions of an event's inputs that reach the server as sent (Gradio uses its own copy of a State's)."""
-    return [i for i, kind in enumerate(event["inputs"]) if kind != "state"] or [0]
+TEXT_INPUTS = ("html", "uploadbutton", "file")  # inputs a browser fills with strings: drawings, paths, a language
+SHORT = ("existing path", "missing path", "int", "float inf", "bool", "list", "dict", "file with meta",
+         "missing with meta", "giant string")  # for sliders, radios and checkboxes
+
+
+def attackable(event: dict, names: list[str]) -> list[tuple[int, str]]:
+    """(position, attack) pairs for an event's inputs that reach the server as sent (Gradio uses its own copy of a
+    State's): every attack at the inputs that take strings, a short list at the others."""
+    kinds = event["inputs"] or ["html"]  # an event without inputs still gets the event data
+    full = next((i for i, kind in enumerate(kinds) if kind in TEXT_INPUTS), 0)  # the drawing, the file...
+    return [(i, name) for i, kind in enumerate(kinds) if kind != "state"
+            for name in names if i == full or name in SHORT] or [(0, name) for name in names]
 
 
 def sent(event: dict, position: int, value) -> tuple[list, dict | None]:
@@ -77,15 +86,20 @@ def answer(message: dict, *paths: str) -> str:
 @pytest.fixture(scope="module")
 def page_events(app_url) -> list[dict]:
     """Every event of the page that runs on the server, from the page's own config, so that none is forgotten."""
-    found = [e for e in events(app_url) if e["backend"]]
-    assert len(found) >= 8  # drawing, upload, examples, mistakes, two map panels, language, clear, /predict
+    found, seen = [], set()
+    for event in events(app_url):  # events with the same inputs run the same handler (five sliders, three radios)
+        kind = (tuple(event["inputs"]), tuple(k for _, k in event["trigger"]))
+        if event["backend"] and (kind not in seen or "select" in kind[1]):
+            found.append(event)
+            seen.add(kind)
+    assert len(found) >= 10  # drawing, upload, examples, mistakes, maps, language, sliders, radios, clear, /predict
     return found
 
 
 def test_every_input_of_every_event_refuses_every_attack_without_reading_anything(app_url, page_events, secret,
                                                                                   capfd):
     hits = attacks(secret)
-    jobs = [(event, position, name) for event in page_events for position in attackable(event) for name in hits]
+    jobs = [(event, position, name) for event in page_events for position, name in attackable(event, list(hits))]
 
     def attack(job: tuple) -> dict:
         event, position, name = job
@@ -107,21 +121,22 @@ def test_every_input_of_every_event_refuses_every_attack_without_reading_anythin
         assert '"label"' not in said or (name == "int" and select), (fn_index, name)  # no reading but picture 7
         for there, absent in (("existing path", "missing path"), ("file without meta", "missing without meta"),
                               ("file with meta", "missing with meta")):  # the same answer, there or not
-            if name == there:
+            if name == there and (fn_index, position, absent) in answers:
                 assert answer(message, secret, missing) == \
                     answer(answers[fn_index, position, absent], secret, missing), (fn_index, name)
-    assert call(app_url, page_events[0]["fn_index"], [None, None, "en"])["success"]  # still serving
+    pad = next(e for e in page_events if e["trigger"] and e["trigger"][0][1] == "drawn")
+    assert call(app_url, pad["fn_index"], [None] * len(pad["inputs"]))["success"]  # still serving
 
 
 def test_the_pad_refuses_what_is_not_a_small_png_with_one_sentence_and_keeps_the_page(model):
-    demo_app = app.load_app(model)
+    demo_app = app.load_page(model)
     seven = data_url(draw_strokes([[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]))
     for bad in ("/etc/passwd", 7, ["x"], "data:image/jpeg;base64,AAAA", "data:image/png;base64,@@@",
                 "data:image/png;base64," + "A" * 1_000_000, data_url(draw_strokes([], canvas=2000))):
-        out = demo_app.drawn(bad, None, "es")
+        out = demo_app.drawn(bad, None, None, "es")
         assert set(out) == {"status", "pad"}  # the page keeps what it shows
         assert out["status"].startswith("No se pudo leer el dibujo") and out["pad"] == READ
-    out = demo_app.drawn(seven, None, "en")
+    out = demo_app.drawn(seven, None, None, "en")
     assert max(out["prediction"], key=out["prediction"].get) == "7"
     assert out["pad"] == READ  # the session keeps a few bytes, not the drawing
 
@@ -130,7 +145,7 @@ def test_a_session_keeps_no_drawing_after_it_is_read(served, app_url, page_event
     """Gradio keeps each session's last input and output values; the pad's goes back to READ once read."""
     pad = next(e for e in page_events if e["trigger"][0][1] == "drawn")
     big = data_url(draw_strokes([[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]], width=1, canvas=1000))
-    call(app_url, pad["fn_index"], [big, None, "en"], session="kept")
+    call(app_url, pad["fn_index"], [big, None, None, "en"], session="kept")
     state = served.state_holder.session_data["kept"]
     pad_id = next(b._id for b in served.blocks.values() if b.elem_id == "draw")
     assert state.config_values[pad_id]["props"]["value"] == READ

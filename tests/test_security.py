@@ -147,8 +147,8 @@ def test_uploads_are_kept_only_in_gradios_cache(app_url, served, digit_strokes, 
             assert client.predict(handle_file(str(seven)), api_name="/predict")["label"] == "7"
         with pytest.raises(Exception):
             client.predict(handle_file(str(REPO / "README.md")), api_name="/predict")
-        served.app_state.drawn(data_url(draw_strokes(digit_strokes["1"])), None, "en")  # a drawing from the page
-        served.app_state.uploaded(str(upload(app_url, seven)), None, "en")  # an upload from the page
+        served.page.drawn(data_url(draw_strokes(digit_strokes["1"])), None, None, "en")  # a drawing
+        served.page.uploaded(str(upload(app_url, seven)), None, None, "en")  # an upload from the page
     finally:
         watching.clear()
     cache = get_upload_folder()

@@ -1,0 +1,225 @@
+"""What each event of the page does with what a browser sent: check it (inputs.py), read the digit with the
+session's network, and return the outputs it changes, by element id (views.py). app.py only wires these up.
+"""
+from dataclasses import dataclass, replace
+
+import gradio as gr
+import torch
+
+from . import experiments, inputs, render, views
+from .data import denormalise
+from .errors import BlankImageError, InputError
+from .i18n import language, sentence
+from .model import Net
+from .own_model import accuracy, load_own_model
+from .pipeline import Reading, confidences, read_digit, read_mnist, read_prepared
+from .preprocess import Prepared
+
+# The what-if sliders: (lowest, highest, step), and where they rest
+WHAT_IF = {"shift-x": (-8, 8, 1), "shift-y": (-8, 8, 1), "angle": (-45, 45, 5), "scale": (0.5, 1.5, 0.05),
+           "thickness": (-2, 2, 1)}
+NEUTRAL = {"shift-x": 0, "shift-y": 0, "angle": 0, "scale": 1, "thickness": 0}
+# The sandbox's controls: (choices, the seed's own value)
+SANDBOX = {"sandbox-padding": ((0, 1, 2), 1), "sandbox-stride": ((1, 2, 3), 1), "sandbox-pool-stride": ((2, 1), 2)}
+
+
+@dataclass(frozen=True)
+class Network:
+    """A visitor's own network, kept in their session (and nowhere else) until it ends."""
+    model: Net
+    name: str
+    accuracy: float
+
+
+def read_as_drawn(model: Net, image: torch.Tensor) -> Reading:
+    """An MNIST digit (uint8 28×28) read as a drawing is: through the app's preprocessing."""
+    return read_digit(model, image.numpy())
+
+
+def moved_prepared(original: Prepared, x: torch.Tensor) -> Prepared:
+    """The original drawing's steps with a moved input x (1, 1, 28, 28) as what the network sees."""
+    centred = (denormalise(x[0, 0]).clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+    return replace(original, tensor=x, centred28=centred)
+
+
+@dataclass
+class Page:
+    """What every handler needs: the shipped network and the data the page shows, loaded once at start."""
+    model: Net
+    images: torch.Tensor  # uint8 (10000, 28, 28): the MNIST test split
+    labels: torch.Tensor
+    mistakes: list[dict]
+    examples: list[int]  # indices into images, one per digit
+    upload_folder: str
+    filter_top: dict | None  # the test patches that excite each filter most (filter_top.py), if they are current
+    accuracy_digits: tuple  # (normalised images, labels) that a visitor's network is measured on
+    shipped_accuracy: float  # the shipped network's accuracy on them
+
+    def net(self, network: Network | None) -> Net:
+        """The network that reads for this session: the visitor's own, or the shipped one."""
+        return network.model if network is not None else self.model
+
+    def show(self, reading: Reading, chosen, network, lang: str, original: Prepared | None = None) -> dict:
+        """Every output of a reading; the reading (and the unmoved drawing) kept in the session."""
+        chosen = chosen or ("conv1", views.strongest(reading.activations, "conv1_relu"))
+        out = {**views.reading_view(self.net(network), reading, chosen, lang), "current": reading.prepared,
+               "original": original or reading.prepared, **self.top_patches(chosen, lang),
+               **self.compare(reading.prepared, network, lang)}
+        return out if original is not None else {**out, **NEUTRAL}  # a new drawing puts the sliders back
+
+    def read(self, source, chosen, network, lang: str) -> dict:
+        """Read an image the visitor sent; an input error keeps the page as it was and says what is wrong."""
+        try:
+            return self.show(read_digit(self.net(network), source), chosen, network, lang)
+        except BlankImageError as e:  # never a confident answer to a blank page
+            return {**views.blank_view(e, lang), "current": None, "original": None}
+        except InputError as e:
+            return {"status": views.status(e, lang)}
+
+    def drawn(self, value, chosen, network, lang) -> dict:
+        """The pad's drawing -> every output; the pad gets READ back, so the session does not keep the drawing."""
+        lang = language(lang)
+        try:
+            png = inputs.drawing(value)
+        except InputError as e:
+            return {"status": views.status(e, lang), "pad": views.READ}
+        if png is None:  # the pad was emptied (Undo of the last stroke)
+            return {**views.blank_view(), "current": None, "original": None}
+        return {**self.read(png, chosen, network, lang), "pad": views.READ}
+
+    def uploaded(self, path, chosen, network, lang) -> dict:
+        """An uploaded file -> every output, the pad emptied so that the page shows one input."""
+        lang = language(lang)
+        try:
+            path = inputs.uploaded(path, self.upload_folder)
+        except InputError as e:
+            return {"status": views.status(e, lang)}
+        out = self.read(path, chosen, network, lang)
+        return {**out, "pad": ""} if "current" in out else out
+
+    def digit(self, index, chosen, network, lang, reader, images) -> dict:
+        """A click on one of a row of test digits -> every output for it, the pad emptied; a bad index: nothing."""
+        try:
+            i = inputs.whole(index, 0, len(images) - 1)
+        except ValueError:
+            return {}
+        reading = reader(self.net(network), self.images[images[i]])
+        return {**self.show(reading, chosen, network, language(lang)), "pad": ""}
+
+    def example(self, index, chosen, network, lang) -> dict:
+        """A click on an example digit: read as a drawing is."""
+        return self.digit(index, chosen, network, lang, read_as_drawn, self.examples)
+
+    def mistake(self, index, chosen, network, lang) -> dict:
+        """A click on a misread test digit: read as the evaluation read it."""
+        return self.digit(index, chosen, network, lang, read_mnist, [m["index"] for m in self.mistakes])
+
+    def pick(self, index, current: Prepared | None, network, lang, panel: str) -> dict:
+        """A map picked in a panel -> its filter worked out, the choice kept, both panels of maps with it framed."""
+        try:
+            channel = inputs.whole(index, 0, render.GRIDS[panel].channels - 1)
+        except ValueError:
+            return {}
+        if current is None:
+            return {}
+        chosen, lang = (render.MAP_LAYERS[panel], channel), language(lang)
+        return {**views.picked_view(self.net(network), current.tensor, chosen, lang), "chosen": chosen,
+                **self.top_patches(chosen, lang)}
+
+    def relabel(self, current: Prepared | None, original, chosen, network, lang) -> dict:
+        """The page's language changed: the reading on the page again, its numbers and alt texts in that language."""
+        if current is None:
+            return {}
+        reading = read_prepared(self.net(network), current)
+        out = self.show(reading, chosen, network, language(lang), original)
+        return {k: v for k, v in out.items() if k not in NEUTRAL}  # the sliders stay where they are
+
+    def clear(self) -> dict:
+        """Clear: no drawing, every output emptied."""
+        return {**views.blank_view(), "current": None, "original": None, "pad": "", **NEUTRAL}
+
+    def predict(self, path) -> dict[str, float]:
+        """The /predict endpoint: an uploaded image file -> the 10 class confidences of the shipped network."""
+        try:
+            return confidences(read_digit(self.model, inputs.uploaded(path, self.upload_folder)))
+        except InputError as e:  # the sender's mistake: one sentence, no traceback in the log
+            raise gr.Error(sentence(e), print_exception=False) from None
+
+    # Experiments on the drawing (issue 11): what follows each reading, and the controls
+
+    def top_patches(self, chosen: tuple[str, int], lang: str) -> dict:
+        """The test patches that excite the chosen filter most, if the shipped ones are current."""
+        if self.filter_top is None:
+            return {}
+        return {"filter-top": views.filter_top_view(self.filter_top, self.images, *chosen, lang)}
+
+    def experiments(self, current: Prepared | None, padding, stride, pool, network, lang) -> dict:
+        """After each reading and each change of the sandbox: the sandbox, the shift curve and the occlusion map."""
+        if current is None:
+            return {"sandbox": "", "shift-text": "", "shift-curve": None, "occlusion": ""}
+        lang, model = language(lang), self.net(network)
+        return {**self.sandbox(current, padding, stride, pool, network, lang),
+                **views.experiments_view(model, current.tensor, lang)}
+
+    def sandbox(self, current: Prepared | None, padding, stride, pool, network, lang) -> dict:
+        """The seed's formula, live: conv1 with the chosen padding and stride, and the shapes that follow."""
+        if current is None:
+            return {}
+        try:
+            padding, stride, pool = (inputs.whole(v, min(c), max(c))
+                                     for v, (c, _) in zip((padding, stride, pool), SANDBOX.values()))
+        except ValueError:
+            return {}
+        model, x = self.net(network), current.tensor
+        channel = views.strongest({"conv1_relu": model.conv1(x)[0].detach()}, "conv1_relu")
+        return {"sandbox": views.sandbox_view(model, x, padding, stride, pool, channel, language(lang))}
+
+    def what_if(self, original: Prepared | None, dx, dy, angle, scale, thickness, chosen, network, lang) -> dict:
+        """The what-if sliders: the drawing moved, turned, scaled or made bolder, read again with every panel."""
+        if original is None:
+            return {}
+        try:
+            dx, dy, angle, scale = (inputs.real(v, *WHAT_IF[k][:2]) for v, k in
+                                    zip((dx, dy, angle, scale), ("shift-x", "shift-y", "angle", "scale")))
+            x = experiments.moved(original.tensor, dx, dy, angle, scale, inputs.whole(thickness, -2, 2))
+        except ValueError:
+            return {}
+        prepared = moved_prepared(original, x)
+        return self.show(read_prepared(self.net(network), prepared), chosen, network, language(lang), original)
+
+    def reset(self, original: Prepared | None, chosen, network, lang) -> dict:
+        """Back to the drawing as it was: the sliders at rest, the unmoved drawing read again."""
+        return {**self.what_if(original, *NEUTRAL.values(), chosen, network, lang), **NEUTRAL}
+
+    # A visitor's own network (issue 12)
+
+    def compare(self, prepared: Prepared, network: Network | None, lang: str) -> dict:
+        """The top 3 of the shipped network and of the visitor's, side by side, when a visitor's network reads."""
+        if network is None:
+            return {"compare": ""}
+        return {"compare": views.compare_view(read_prepared(self.model, prepared), read_prepared(network.model,
+                                                                                                 prepared), lang)}
+
+    def own(self, path, current, original, chosen, lang) -> dict:
+        """A visitor's state_dict -> their network reads for this session; a bad file: one sentence, and the
+        session keeps the network it had."""
+        lang = language(lang)
+        try:
+            path = inputs.uploaded(path, self.upload_folder)
+            model = load_own_model(path, path.name)
+        except InputError as e:
+            return {"model-status": views.status(e, lang)}
+        network = Network(model, path.name, accuracy(model, self.accuracy_digits))
+        out = {"network": network, "model-status": "", "model-name": views.model_name(network, lang)}
+        if current is not None:
+            out.update(self.show(read_prepared(model, current), chosen, network, lang, original))
+        return out
+
+    def shipped(self, current, original, chosen, lang) -> dict:
+        """Back to the shipped network for this session."""
+        lang = language(lang)
+        out = {"network": None, "model-status": "", "model-name": views.model_name(None, lang, self.shipped_accuracy),
+               "compare": ""}
+        if current is not None:
+            out.update(self.show(read_prepared(self.model, current), chosen, None, lang, original))
+        return out
