@@ -74,7 +74,7 @@ def ink_x(mask: np.ndarray, y0: float, y1: float, default: float) -> float:
 
 
 def add_flag(big: np.ndarray, rng: random.Random) -> np.ndarray:
-    """A continental 1: a flag from the top of the stem down-left (20-45% of the height, 30-60° off the stem),
+    """A continental 1: a flag from the top of the stem down-left (20-40% of the height, 30-50° off the stem),
     and a foot across the bottom one time in three."""
     mask = big > 127
     x0, y0, x1, y1 = ink_box(mask, level=0)
@@ -82,7 +82,7 @@ def add_flag(big: np.ndarray, rng: random.Random) -> np.ndarray:
     top = (ink_x(mask, y0, y0 + 0.08 * h, (x0 + x1) / 2), y0 + width / 2)
     foot = (ink_x(mask, y1 - 0.08 * h, y1, (x0 + x1) / 2), y1 - width / 2)
     stem = math.atan2(foot[0] - top[0], foot[1] - top[1])  # from straight down; < 0 if the foot is left of the top
-    length, angle = rng.uniform(0.2, 0.45) * h, stem - math.radians(rng.uniform(30, 60))
+    length, angle = rng.uniform(0.2, 0.4) * h, stem - math.radians(rng.uniform(30, 50))
     big = add_line(big, [top, (top[0] + length * math.sin(angle), top[1] + length * math.cos(angle))], width)
     if rng.random() < 1 / 3:
         half = rng.uniform(0.12, 0.25) * h

@@ -82,10 +82,10 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="folder with the MNIST IDX files, gzipped or not; without it, torchvision downloads MNIST")
     parser.add_argument("--unipen", type=Path, default=UNIPEN, help="pen strokes of the training writers to learn from")
-    parser.add_argument("--unipen-copies", type=int, default=3, help="drawings of each pen-drawn sample (0: none)")
+    parser.add_argument("--unipen-copies", type=int, default=2, help="drawings of each pen-drawn sample (0: none)")
     parser.add_argument("--holdout-writers", type=int, default=0,
                         help="pen-drawn writers kept out of training and scored at the end, for tuning")
-    parser.add_argument("--style-share", type=float, default=0.3,
+    parser.add_argument("--style-share", type=float, default=0.5,
                         help="share of MNIST 0s, 1s and 7s added again written slashed, flagged or crossed")
     parser.add_argument("--epochs", type=int, default=15, help="passes over the training digits")
     parser.add_argument("--batch-size", type=int, default=128, help="digits per optimiser step")
@@ -93,7 +93,7 @@ def main() -> None:
     parser.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW weight decay")
     parser.add_argument("--label-smoothing", type=float, default=0.05, help="cross-entropy label smoothing")
     parser.add_argument("--no-augment", action="store_true", help="train on the plain MNIST digits")
-    parser.add_argument("--drawn-fraction", type=float, default=0.5,
+    parser.add_argument("--drawn-fraction", type=float, default=0.3,
                         help="share of MNIST digits first passed through the app's preprocessing")
     parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights, shuffling, augmentation")
     parser.add_argument("--threads", type=int, default=1,
