@@ -1,10 +1,16 @@
-"""Random distortions that make MNIST digits look like hand drawings: rotation, shift, scale, shear and stroke width.
-Each image in a batch gets its own random parameters, and everything runs on whole batches, which is cheap on a CPU.
+"""Random distortions that make MNIST digits look like hand drawings: rotation, shift, scale, shear and stroke width,
+each image of a batch with its own parameters; and writing styles MNIST hardly has (flagged 1s, crossed 7s, slashed 0s).
 """
 import math
+import random
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
+
+from .preprocess import boundary_width, ink_box, prepare
+from .strokes import draw_strokes
 
 
 def random_warp(x: torch.Tensor, g: torch.Generator, degrees: float = 12.0, scale: tuple = (0.85, 1.1),
@@ -42,3 +48,87 @@ def random_stroke_width(x: torch.Tensor, g: torch.Generator, p: float = 0.5) -> 
 def augment(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     """The training distortions, for a batch (N, 1, 28, 28) of images in [0, 1]."""
     return random_stroke_width(random_warp(x, g), g).clamp(0, 1)
+
+
+# Writing styles MNIST hardly has, drawn onto a digit at 4× scale and then read through the app's preprocessing.
+STYLE_SCALE = 4  # 28 px -> 112 px, where MNIST's strokes are 8-15 px wide and an added line can match them
+
+
+def enlarge(image: np.ndarray) -> np.ndarray:
+    """A uint8 MNIST digit (28, 28) at STYLE_SCALE (112, 112), white ink on black."""
+    side = 28 * STYLE_SCALE
+    return np.asarray(Image.fromarray(image).resize((side, side), Image.Resampling.BILINEAR))
+
+
+def add_line(big: np.ndarray, points: list[tuple[float, float]], width: float) -> np.ndarray:
+    """The digit with a round-capped line through points (x, y in px) drawn in the digit's ink."""
+    side = big.shape[0]
+    line = draw_strokes([[(x / side, y / side) for x, y in points]], width, size=1, origin=(0, 0), canvas=side)
+    return np.maximum(big, 255 - np.asarray(line))  # draw_strokes draws black on white
+
+
+def ink_x(mask: np.ndarray, y0: float, y1: float, default: float) -> float:
+    """Mean column of the ink in rows y0..y1 (px), or default where they hold none."""
+    cols = np.nonzero(mask[max(0, int(y0)):max(int(y0) + 1, int(y1))])[1]
+    return float(cols.mean()) if len(cols) else default
+
+
+def add_flag(big: np.ndarray, rng: random.Random) -> np.ndarray:
+    """A continental 1: a flag from the top of the stem down-left (20-40% of the height, 30-50° off the stem),
+    and a foot across the bottom one time in three."""
+    mask = big > 127
+    x0, y0, x1, y1 = ink_box(mask, level=0)
+    h, width = y1 - y0, boundary_width(mask)
+    top = (ink_x(mask, y0, y0 + 0.08 * h, (x0 + x1) / 2), y0 + width / 2)
+    foot = (ink_x(mask, y1 - 0.08 * h, y1, (x0 + x1) / 2), y1 - width / 2)
+    stem = math.atan2(foot[0] - top[0], foot[1] - top[1])  # from straight down; < 0 if the foot is left of the top
+    length, angle = rng.uniform(0.2, 0.4) * h, stem - math.radians(rng.uniform(30, 50))
+    big = add_line(big, [top, (top[0] + length * math.sin(angle), top[1] + length * math.cos(angle))], width)
+    if rng.random() < 1 / 3:
+        half = rng.uniform(0.12, 0.25) * h
+        big = add_line(big, [(foot[0] - half, foot[1]), (foot[0] + half, foot[1])], width)
+    return big
+
+
+def add_crossbar(big: np.ndarray, rng: random.Random) -> np.ndarray:
+    """A crossed 7: a bar across the stem at 45-60% of the height, 35-60% of the height long, tilted up to 8°."""
+    mask = big > 127
+    x0, y0, x1, y1 = ink_box(mask, level=0)
+    h, width = y1 - y0, boundary_width(mask)
+    y = y0 + rng.uniform(0.45, 0.6) * h
+    x = ink_x(mask, y - width / 2, y + width / 2, (x0 + x1) / 2) + rng.uniform(-0.04, 0.04) * h
+    half, tilt = rng.uniform(0.175, 0.3) * h, math.radians(rng.uniform(-8, 8))
+    dx, dy = half * math.cos(tilt), half * math.sin(tilt)
+    return add_line(big, [(x - dx, y + dy), (x + dx, y - dy)], width)
+
+
+def add_slash(big: np.ndarray, rng: random.Random) -> np.ndarray:
+    """A slashed zero Ø: a line from near the bottom-left corner of its box to near the top-right (one time in five
+    the other diagonal), each end up to 10% inside or 15% beyond the box."""
+    mask = big > 127
+    x0, y0, x1, y1 = ink_box(mask, level=0)
+    size = max(x1 - x0, y1 - y0)
+    out = lambda: rng.uniform(-0.1, 0.15) * size  # noqa: E731
+    start, end = (x0 - out(), y1 + out()), (x1 + out(), y0 - out())
+    if rng.random() < 0.2:
+        start, end = (x0 - out(), y0 - out()), (x1 + out(), y1 + out())
+    return add_line(big, [start, end], boundary_width(mask))
+
+
+STYLES = {"flag": (1, add_flag), "crossbar": (7, add_crossbar), "slash": (0, add_slash)}  # style: (digit, drawer)
+
+
+def styled(image: np.ndarray, style: str, rng: random.Random) -> np.ndarray:
+    """A uint8 MNIST digit (28, 28) written in a style of STYLES, as the app would prepare it (uint8 (28, 28))."""
+    return prepare(STYLES[style][1](enlarge(image), rng)).centred28
+
+
+def styled_digits(images: torch.Tensor, labels: torch.Tensor, share: float,
+                  rng: random.Random) -> tuple[torch.Tensor, torch.Tensor]:
+    """A share of the digits of each style's class, written in that style: (uint8 (N, 28, 28), labels (N,))."""
+    out, out_labels = [], []
+    for style, (digit, _) in STYLES.items():
+        index = [i for i in labels.eq(digit).nonzero().flatten().tolist() if rng.random() < share]
+        out += [torch.from_numpy(styled(images[i].numpy(), style, rng)) for i in index]
+        out_labels += [digit] * len(index)
+    return torch.stack(out), torch.tensor(out_labels)

@@ -1,5 +1,5 @@
 """Accuracy, per-class accuracy and confusion matrix of a model: on the MNIST test split, or on pen strokes
-drawn on the app's canvas and read through the app's own preprocessing.
+drawn on the app's canvas and read through the app's own preprocessing, with the writing-style probes.
 """
 import argparse
 import random
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from .augment import STYLES, styled_digits
 from .checkpoint import WEIGHTS, load_model
 from .data import load_mnist, normalise
 from .preprocess import InputError, prepare
@@ -59,6 +60,15 @@ def evaluate_strokes(model: torch.nn.Module, samples: list[dict], seed: int = 0)
     return score(torch.tensor([s["label"] for s in samples]), torch.tensor(preds))
 
 
+@torch.no_grad()
+def evaluate_styles(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, seed: int = 0) -> dict:
+    """Accuracy per writing style of STYLES on held-out (test) digits of its class, each written in that style
+    (seeded) and read through the app's preprocessing: {"flag": 0.99, ...}."""
+    x, y = styled_digits(images, labels, 1.0, random.Random(seed))
+    right = predict(model, x) == y
+    return {style: right[y == digit].float().mean().item() for style, (digit, _) in STYLES.items()}
+
+
 def format_report(result: dict, title: str) -> str:
     """A plain-text report: overall and per-class accuracy, and the confusion matrix."""
     lines = [f"{title}: accuracy {100 * result['accuracy']:.2f}%"
@@ -78,13 +88,17 @@ def main() -> None:
     parser.add_argument("--strokes", type=Path, default=None,
                         help="a strokes json (e.g. ../shared/data/unipen-digits-dev.json): draw each digit on the "
                              "app's canvas and read it through the app's preprocessing, instead of MNIST")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the brush, size and place of each drawing")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the brush, size and place of each drawing, and of the writing styles")
     args = parser.parse_args()
     torch.set_num_threads(1)
     model = load_model(args.weights)
     if args.strokes:
         samples = load_samples(args.strokes)
         print(format_report(evaluate_strokes(model, samples, args.seed), f"{args.strokes.name} ({len(samples)} drawings)"))
+        images, labels = load_mnist("test", args.data_dir)
+        styles = evaluate_styles(model, images, labels, args.seed)
+        print(f"writing styles (MNIST test digits given the style, read as drawn; seed {args.seed}): "
+              + "  ".join(f"{s} ({STYLES[s][0]}s): {100 * a:.1f}%" for s, a in styles.items()))
     else:
         images, labels = load_mnist("test", args.data_dir)
         print(format_report(evaluate(model, images, labels), f"MNIST test ({len(labels)} digits)"))

@@ -1,4 +1,5 @@
 """Pen strokes drawn as a person draws on the app's 280×280 canvas: black round-capped lines on white."""
+import gzip
 import json
 import random
 from pathlib import Path
@@ -33,5 +34,7 @@ def random_drawing(strokes: list, rng: random.Random, canvas: int = CANVAS) -> I
 
 
 def load_samples(path: str | Path) -> list[dict]:
-    """The samples of a strokes json: [{"label": int, "strokes": [[[x, y], ...], ...]}, ...]."""
-    return json.loads(Path(path).read_text())["samples"]
+    """The samples of a strokes json, gzipped or not: [{"label": int, "strokes": [[[x, y], ...], ...]}, ...]."""
+    path = Path(path)
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    return json.loads(raw)["samples"]

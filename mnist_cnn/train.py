@@ -1,6 +1,9 @@
-"""Train the seed CNN on MNIST with drawing-like augmentation and write weights/mnist_cnn.safetensors (+ .json)."""
+"""Train the seed CNN on MNIST, writing styles and pen-drawn UNIPEN digits with drawing-like augmentation; write
+weights/mnist_cnn.safetensors (+ .json) and snapshots of the run (weights/snapshots.safetensors + .json).
+"""
 import argparse
 import contextlib
+import random
 import time
 from pathlib import Path
 
@@ -8,12 +11,15 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from . import checkpoint
-from .augment import augment
-from .data import MEAN, STD, load_mnist
-from .evaluate import evaluate
+from . import checkpoint, snapshots
+from .augment import augment, styled_digits
+from .data import MEAN, REPO, STD, load_mnist
+from .evaluate import evaluate, evaluate_strokes
 from .model import Net, count_parameters
 from .preprocess import InputError, prepare
+from .strokes import load_samples, random_drawing
+
+UNIPEN = REPO / "data" / "unipen" / "unipen-digits-train.json.gz"  # the training writers only, never the dev file
 
 
 def train_step(model: Net, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
@@ -37,6 +43,24 @@ def as_drawn(images: torch.Tensor) -> torch.Tensor:
     return out
 
 
+def drawn_samples(samples: list[dict], copies: int, rng: random.Random) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each pen-drawn sample drawn `copies` times on the app's canvas (random brush, size, place) and prepared as the
+    app does: (uint8 (N, 28, 28), labels (N,))."""
+    images, labels = [], []
+    for sample in tqdm(samples * copies, desc="drawing pen strokes as the app would", leave=False):
+        with contextlib.suppress(InputError):
+            images.append(torch.from_numpy(prepare(random_drawing(sample["strokes"], rng)).centred28))
+            labels.append(sample["label"])
+    return torch.stack(images), torch.tensor(labels)
+
+
+def split_writers(samples: list[dict], holdout: int, seed: int) -> tuple[list[dict], list[dict]]:
+    """(training samples, samples of `holdout` writers picked at random) for validation while tuning."""
+    writers = sorted({s["writer"] for s in samples})
+    held = set(random.Random(seed).sample(writers, holdout))
+    return [s for s in samples if s["writer"] not in held], [s for s in samples if s["writer"] in held]
+
+
 def batches(images: torch.Tensor, labels: torch.Tensor, batch_size: int, g: torch.Generator, augmented: bool,
             drawn: torch.Tensor | None = None, drawn_fraction: float = 0.0):
     """Shuffled (x, y) batches, x normalised (B, 1, 28, 28), augmented if asked; a drawn_fraction of them taken
@@ -57,64 +81,103 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="folder with the MNIST IDX files, gzipped or not; without it, torchvision downloads MNIST")
+    parser.add_argument("--unipen", type=Path, default=UNIPEN, help="pen strokes of the training writers to learn from")
+    parser.add_argument("--unipen-copies", type=int, default=2, help="drawings of each pen-drawn sample (0: none)")
+    parser.add_argument("--holdout-writers", type=int, default=0,
+                        help="pen-drawn writers kept out of training and scored at the end, for tuning")
+    parser.add_argument("--style-share", type=float, default=0.5,
+                        help="share of MNIST 0s, 1s and 7s added again written slashed, flagged or crossed")
     parser.add_argument("--epochs", type=int, default=15, help="passes over the training digits")
     parser.add_argument("--batch-size", type=int, default=128, help="digits per optimiser step")
     parser.add_argument("--lr", type=float, default=3e-3, help="peak learning rate of the one-cycle schedule")
     parser.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW weight decay")
     parser.add_argument("--label-smoothing", type=float, default=0.05, help="cross-entropy label smoothing")
     parser.add_argument("--no-augment", action="store_true", help="train on the plain MNIST digits")
-    parser.add_argument("--drawn-fraction", type=float, default=0.5,
-                        help="share of training digits first passed through the app's preprocessing")
+    parser.add_argument("--drawn-fraction", type=float, default=0.3,
+                        help="share of MNIST digits first passed through the app's preprocessing")
     parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights, shuffling, augmentation")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch CPU threads (the shipped weights were trained with 1; other counts round "
                              "differently)")
-    parser.add_argument("--limit", type=int, default=0, help="train on the first N digits only (0: all)")
-    parser.add_argument("--out", type=Path, default=checkpoint.WEIGHTS, help="weights to write; the .json goes beside")
+    parser.add_argument("--limit", type=int, default=0,
+                        help="train on the first N MNIST digits and N pen-drawn samples only (0: all)")
+    parser.add_argument("--out", type=Path, default=checkpoint.WEIGHTS,
+                        help="weights to write; the .json and the snapshots go beside")
     args = parser.parse_args()
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    g = torch.Generator().manual_seed(args.seed)
+    g, rng = torch.Generator().manual_seed(args.seed), random.Random(args.seed)
     train_x, train_y = load_mnist("train", args.data_dir)
     test_x, test_y = load_mnist("test", args.data_dir)
+    samples = load_samples(args.unipen) if args.unipen_copies else []
     if args.limit:
-        train_x, train_y = train_x[:args.limit], train_y[:args.limit]
+        train_x, train_y, samples = train_x[:args.limit], train_y[:args.limit], samples[:args.limit]
+    samples, held = split_writers(samples, args.holdout_writers, args.seed)
 
     start, history = time.time(), []
     drawn = as_drawn(train_x) if args.drawn_fraction > 0 else None
+    extra = [styled_digits(train_x, train_y, args.style_share, rng)]
+    if samples:
+        extra.append(drawn_samples(samples, args.unipen_copies, rng))
+    n_mnist = len(train_x)
+    # The styled and pen-drawn digits are already what the app makes: their "drawn" version is themselves
+    train_x, train_y = torch.cat([train_x] + [x for x, _ in extra]), torch.cat([train_y] + [y for _, y in extra])
+    if drawn is not None:
+        drawn = torch.cat([drawn] + [x for x, _ in extra])
 
     model = Net()
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    steps = args.epochs * ((len(train_x) + args.batch_size - 1) // args.batch_size)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps)
-    print(f"{count_parameters(model):,} parameters, {len(train_x):,} training digits, {args.epochs} epochs")
+    per_epoch = (len(train_x) + args.batch_size - 1) // args.batch_size
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * per_epoch)
+    print(f"{count_parameters(model):,} parameters, {len(train_x):,} training digits ({len(extra[0][0]):,} styled, "
+          f"{len(train_x) - n_mnist - len(extra[0][0]):,} pen-drawn), {args.epochs} epochs")
 
+    kept, losses, curve = {}, [], []  # kept: {step: (record, weights)} for the snapshots
+
+    def keep(step: int, label: str, accuracy: float) -> None:
+        record = {"step": step, "epoch": round(step / per_epoch, 4), "label": label, "test_accuracy": round(accuracy, 4)}
+        kept[step] = (record, snapshots.state_copy(model))
+
+    step = 0
+    keep(0, "random start", evaluate(model, test_x, test_y)["accuracy"])
     for epoch in range(1, args.epochs + 1):
-        bar = tqdm(batches(train_x, train_y, args.batch_size, g, not args.no_augment,
-                           drawn, args.drawn_fraction),
-                   total=(len(train_x) + args.batch_size - 1) // args.batch_size, desc=f"epoch {epoch}")
+        bar = tqdm(batches(train_x, train_y, args.batch_size, g, not args.no_augment, drawn, args.drawn_fraction),
+                   total=per_epoch, desc=f"epoch {epoch}")
         t0 = time.time()
         for i, (x, y) in enumerate(bar, 1):
-            loss = train_step(model, opt, x, y, args.label_smoothing)
+            losses.append(train_step(model, opt, x, y, args.label_smoothing))
             sched.step()
-            if i % 20 == 0:
-                bar.set_postfix(loss=f"{loss:.3f}", img_s=f"{i * args.batch_size / (time.time() - t0):.0f}")
+            step += 1
+            if step % snapshots.LOSS_EVERY == 0:
+                curve.append((step, sum(losses[-snapshots.LOSS_EVERY:]) / snapshots.LOSS_EVERY))
+                bar.set_postfix(loss=f"{curve[-1][1]:.3f}", img_s=f"{i * args.batch_size / (time.time() - t0):.0f}")
+            if step in snapshots.STEPS:
+                keep(step, f"{step} steps", evaluate(model, test_x, test_y)["accuracy"])
         result = evaluate(model, test_x, test_y)
         history.append(round(result["accuracy"], 4))
+        if snapshots.keeps_epoch(epoch, args.epochs):
+            keep(step, f"epoch {epoch}", result["accuracy"])
         print(f"epoch {epoch}: test accuracy {100 * result['accuracy']:.2f}%  ({time.time() - start:.0f} s)")
 
-    checkpoint.save(model, args.out, {
+    metadata = {
         "test_accuracy": round(result["accuracy"], 4),
         "per_class_accuracy": result["per_class_accuracy"],
         "confusion": result["confusion"],
         "accuracy_per_epoch": history,
+        "training_digits": {"mnist": n_mnist, "styled": len(extra[0][0]),
+                            "pen_drawn": len(train_x) - n_mnist - len(extra[0][0])},
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "epochs": args.epochs,
         "wall_time_s": round(time.time() - start, 1),
         "torch_version": torch.__version__,
-    })
-    print(f"wrote {args.out} and {checkpoint.metadata_path(args.out)}")
+    }
+    if held:
+        metadata["holdout_writers_accuracy"] = round(evaluate_strokes(model, held, args.seed)["accuracy"], 4)
+        print(f"held-out writers ({len(held)} drawings): {100 * metadata['holdout_writers_accuracy']:.2f}%")
+    checkpoint.save(model, args.out, metadata)
+    snapshots.save_snapshots(kept, curve, args.out, snapshots.snapshots_path(args.out))
+    print(f"wrote {args.out}, {checkpoint.metadata_path(args.out)} and {len(kept)} snapshots")
 
 
 if __name__ == "__main__":

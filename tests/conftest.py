@@ -1,6 +1,7 @@
-"""Shared fixtures: the shipped model, digit-shaped pen strokes, the app launched once per test session, and
-Debian's Chromium to look at it."""
+"""Shared fixtures: the shipped model, the pen-drawn dev set, digit-shaped pen strokes, the app launched once per
+test session, and Debian's Chromium to look at it."""
 import math
+import os
 import socket
 from pathlib import Path
 
@@ -8,8 +9,11 @@ import pytest
 import torch
 
 from mnist_cnn.checkpoint import load_model
+from mnist_cnn.strokes import load_samples
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Real pen-drawn digits from writers never trained on, beside the repo: for measuring only, never shipped
+DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "unipen-digits-dev.json"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 
@@ -25,6 +29,16 @@ STROKES = {
 @pytest.fixture(scope="session")
 def model():
     return load_model()
+
+
+@pytest.fixture(scope="session")
+def dev_samples() -> list[dict]:
+    """The dev set's samples; the test is skipped where ../shared is not beside the repo (it fails in CI)."""
+    if not DEV.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{DEV} is missing: CI runs with ../shared beside the clone")
+        pytest.skip(f"{DEV} is not here (it lies in ../shared beside the repo)")
+    return load_samples(DEV)
 
 
 @pytest.fixture(scope="session")

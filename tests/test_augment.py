@@ -1,8 +1,13 @@
-"""Training augmentation: shape and range kept, reproducible from a seed, different for each image, digit kept."""
+"""Training augmentation: shape and range kept, reproducible from a seed, different for each image, digit kept;
+each writing style draws the shape it claims."""
+import random
+
+import numpy as np
 import torch
 
-from mnist_cnn.augment import augment, random_stroke_width
+from mnist_cnn.augment import STYLES, augment, enlarge, random_stroke_width, styled, styled_digits
 from mnist_cnn.data import load_mnist
+from mnist_cnn.preprocess import boundary_width, ink_box, prepare
 
 
 def digits(n: int = 16) -> torch.Tensor:
@@ -62,3 +67,73 @@ def test_stroke_width_thickens_or_thins_each_image():
     assert (thicker | thinner).all()
     assert thicker.sum() > 10 and thinner.sum() > 10
     assert (y.sum((1, 2, 3))[thicker & ~thinner] > x.sum((1, 2, 3))[thicker & ~thinner]).all()
+
+
+def digits_of(digit: int, n: int = 12) -> list[np.ndarray]:
+    images, labels = load_mnist("test")
+    return [a.numpy() for a in images[labels == digit][:n]]
+
+
+def added_ink(style: str, image: np.ndarray, seed: int) -> tuple[np.ndarray, tuple, float]:
+    """(the ink a style adds at 4× scale, the digit's box, its stroke width)."""
+    big = enlarge(image)
+    out = STYLES[style][1](big, random.Random(seed))
+    assert out.shape == big.shape == (112, 112) and (out >= big).all()  # only ink added
+    return (out > 127) & ~(big > 127), ink_box(big > 127, level=0), boundary_width(big > 127)
+
+
+def test_flag_starts_at_the_top_of_a_1_and_goes_down_left():
+    for seed, image in enumerate(digits_of(1)):
+        new, (x0, y0, x1, y1), width = added_ink("flag", image, seed)
+        h = y1 - y0
+        ys, xs = np.nonzero(new[:int(y0 + 0.6 * h)])  # the top part: the flag, not a foot
+        assert ys.min() <= y0 + width  # it starts at the top...
+        top_x = np.nonzero(enlarge(image)[y0:int(y0 + width)] > 127)[1].mean()  # the top of the stem
+        tip = xs.argmin()
+        assert xs[tip] < top_x - 0.1 * h and ys[tip] > ys.min() + 0.1 * h  # ...and ends down and to the left
+        assert len(ys) > 0.15 * h * width  # a stroke as wide as the digit's, not a hairline
+
+
+def test_crossbar_crosses_the_stem_of_a_7_near_its_middle():
+    for seed, image in enumerate(digits_of(7)):
+        new, (x0, y0, x1, y1), width = added_ink("crossbar", image, seed)
+        h = y1 - y0
+        ys, xs = np.nonzero(new)
+        assert y0 + 0.35 * h < ys.mean() < y0 + 0.7 * h
+        row = round(ys.mean())
+        stem = np.nonzero(enlarge(image)[row] > 127)[0].mean()
+        assert xs.min() < stem - width and xs.max() > stem + width  # on both sides of the stem
+        assert np.ptp(xs) > 1.5 * np.ptp(ys)  # a bar across, not along
+
+
+def test_slash_crosses_the_zeros_box_from_corner_to_corner():
+    diagonals = set()
+    for seed, image in enumerate(digits_of(0)):
+        new, (x0, y0, x1, y1), width = added_ink("slash", image, seed)
+        size = max(x1 - x0, y1 - y0)
+        ys, xs = np.nonzero(new)
+        near = lambda x, y: np.hypot(xs - x, ys - y).min() < 0.25 * size  # noqa: E731
+        rising = near(x0, y1) and near(x1, y0)
+        falling = near(x0, y0) and near(x1, y1)
+        assert rising or falling
+        assert abs(xs.mean() - (x0 + x1) / 2) < 0.2 * size and abs(ys.mean() - (y0 + y1) / 2) < 0.2 * size
+        diagonals.add(rising)
+    assert diagonals == {True, False}  # mostly Ø, sometimes the other way
+
+
+def test_styles_are_seeded_and_prepared_as_the_app_does():
+    for style, (digit, _) in STYLES.items():
+        image = digits_of(digit, 1)[0]
+        a, b = styled(image, style, random.Random(1)), styled(image, style, random.Random(1))
+        assert a.shape == (28, 28) and a.dtype == np.uint8 and np.array_equal(a, b)
+        assert not np.array_equal(a, styled(image, style, random.Random(2)))
+        assert np.array_equal(a, prepare(STYLES[style][1](enlarge(image), random.Random(1))).centred28)
+
+
+def test_styled_digits_take_a_share_of_each_styles_class():
+    images, labels = load_mnist("test")
+    x, y = styled_digits(images[:1000], labels[:1000], 0.5, random.Random(0))
+    assert x.dtype == torch.uint8 and x.shape == (len(y), 28, 28)
+    assert set(y.tolist()) == {0, 1, 7}
+    for digit in (0, 1, 7):
+        assert 0.3 < (y == digit).sum() / (labels[:1000] == digit).sum() < 0.7

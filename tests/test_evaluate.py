@@ -2,7 +2,6 @@
 digits (the dev set in ../shared/data, beside the repo).
 """
 import json
-import os
 import random
 import subprocess
 import sys
@@ -13,20 +12,10 @@ import pytest
 import torch
 
 from mnist_cnn.data import load_mnist
-from mnist_cnn.evaluate import evaluate, evaluate_strokes, format_report, score
-from mnist_cnn.strokes import CANVAS, load_samples, random_drawing
+from mnist_cnn.evaluate import evaluate, evaluate_strokes, evaluate_styles, format_report, score
+from mnist_cnn.strokes import CANVAS, random_drawing
 
 REPO = Path(__file__).resolve().parent.parent
-DEV = REPO.parent / "shared" / "data" / "unipen-digits-dev.json"
-
-
-@pytest.fixture(scope="module")
-def dev_samples() -> list[dict]:
-    if not DEV.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"{DEV} is missing: CI runs with ../shared beside the clone")
-        pytest.skip(f"{DEV} is not here (it lies in ../shared beside the repo)")
-    return load_samples(DEV)
 
 
 @pytest.fixture
@@ -42,9 +31,15 @@ def test_dev_set_accuracy(dev_samples, model, one_thread):
     result = evaluate_strokes(model, dev_samples)
     assert len(dev_samples) == 500
     print(format_report(result, "dev set"))  # shown by pytest when the assertion fails
-    # Issue 3 asked for 98.5%, out of reach with MNIST-only training (see the README); the shipped weights read
-    # 97.6% (488 of 500, seed 0). This guards that level: a drop of more than two drawings fails.
-    assert result["accuracy"] >= 0.972
+    # Issue 10 asks for 98.8% as the mean over drawing seeds 0-2; this guards seed 0 at 98.5%
+    assert result["accuracy"] >= 0.985
+
+
+def test_writing_style_probes(model, one_thread):
+    images, labels = load_mnist("test")
+    accuracy = evaluate_styles(model, images, labels)
+    assert set(accuracy) == {"flag", "crossbar", "slash"}
+    assert min(accuracy.values()) >= 0.95, accuracy
 
 
 def test_score_counts_blank_readings_as_wrong():
@@ -109,7 +104,8 @@ def test_cli_on_strokes(tmp_path):
         {"label": 0, "strokes": [[[0.5, 0.0], [0.1, 0.5], [0.5, 1.0], [0.9, 0.5], [0.5, 0.0]]]},
     ]}))
     run = subprocess.run([sys.executable, "-m", "mnist_cnn.evaluate", "--strokes", str(strokes)], cwd=REPO,
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.startswith("few.json (3 drawings): accuracy ")
     assert "confusion" in run.stdout
+    assert "flag (1s): " in run.stdout and "crossbar (7s): " in run.stdout and "slash (0s): " in run.stdout

@@ -1,31 +1,24 @@
 """Many people at once through /predict: every answer is the one that drawing gets alone, and none fails.
 (The timing side of this is bench/bench_load.py; here only correctness.)
 """
-import os
 import random
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from gradio_client import Client, handle_file
 
 from mnist_cnn.pipeline import confidences, read_digit
-from mnist_cnn.strokes import load_samples, random_drawing
+from mnist_cnn.strokes import random_drawing
 
-DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "unipen-digits-dev.json"
 CLIENTS, DRAWINGS = 8, 5
 
 
 @pytest.fixture(scope="module")
-def drawings(tmp_path_factory) -> list[str]:
+def drawings(tmp_path_factory, dev_samples) -> list[str]:
     """CLIENTS × DRAWINGS PNG files of pen-drawn digits, each drawn differently."""
-    if not DEV.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"{DEV} is missing: CI runs with ../shared beside the clone")
-        pytest.skip(f"{DEV} is not here (it lies in ../shared beside the repo)")
     folder = tmp_path_factory.mktemp("load")
     rng = random.Random(0)
-    samples = load_samples(DEV)
+    samples = dev_samples
     paths = []
     for i in range(CLIENTS * DRAWINGS):
         path = folder / f"{i}.png"

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from mnist_cnn.checkpoint import load_model, sha256
 from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.model import Net
+from mnist_cnn.snapshots import load_snapshots, snapshots_path
 from mnist_cnn.train import batches, train_step
 
 REPO = Path(__file__).resolve().parent.parent
@@ -67,7 +68,8 @@ def test_cli_trains_and_writes_loadable_weights(tmp_path):
         write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte", labels[sl].numpy())
     out = tmp_path / "w" / "net.safetensors"
     run = subprocess.run([sys.executable, "-m", "mnist_cnn.train", "--data-dir", str(tmp_path), "--epochs", "1",
-                          "--batch-size", "64", "--threads", "1", "--out", str(out)],
+                          "--batch-size", "64", "--threads", "1", "--limit", "200", "--unipen-copies", "1",
+                          "--out", str(out)],
                          cwd=REPO, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "421,642 parameters" in run.stdout and "test accuracy" in run.stdout
@@ -75,9 +77,13 @@ def test_cli_trains_and_writes_loadable_weights(tmp_path):
     assert meta["sha256"] == sha256(out)
     assert meta["epochs"] == 1 and len(meta["accuracy_per_epoch"]) == 1
     assert np.array(meta["confusion"]).sum() == 256 and len(meta["per_class_accuracy"]) == 10
-    assert 0.3 < meta["test_accuracy"] <= 1  # 512 digits, one epoch: well above chance (0.1)
+    assert 0.2 < meta["test_accuracy"] <= 1  # 200 MNIST and 200 pen-drawn digits, one epoch: above chance (0.1)
+    digits = meta["training_digits"]
+    assert digits["mnist"] == 200 and digits["pen_drawn"] == 200 and digits["styled"] > 0
     assert meta["config"]["batch_size"] == 64 and meta["torch_version"] == torch.__version__
     assert not load_model(out).training
+    snaps = load_snapshots(snapshots_path(out), out)  # raises unless they belong to these weights
+    assert [s.label for s in snaps] == ["random start", "epoch 1"] and snaps[-1].epoch == 1
 
 
 def options_help(text: str) -> dict[str, str]:
