@@ -25,6 +25,7 @@ from mnist_cnn.mistakes import StaleMistakesError, load_mistakes
 from mnist_cnn.model import Net
 from mnist_cnn.own_model import accuracy, accuracy_digits
 from mnist_cnn.render_detail import DETAIL_CSS
+from mnist_cnn.snapshots import StaleSnapshotsError, load_loss_curve, load_snapshots
 from mnist_cnn.widgets import (CLEAR_JS, DRAWN_JS, UNDO_JS, ApiFile, Radio, Slider, UploadButton, drawing_pad,
                                language_switch, picture, status_line, with_page_language)
 
@@ -74,10 +75,15 @@ def load_page(model: Net, weights: Path = WEIGHTS) -> Page:
     except StaleFilterTopError as e:  # likewise, only the filters' top patches are left out
         print(f"No top patches of the filters: {e}", file=sys.stderr)
         top = None
+    try:
+        snapshots, curve = load_snapshots(weights=weights), load_loss_curve(weights=weights)
+    except StaleSnapshotsError as e:  # likewise, only "watch it learn" is left out
+        print(f"No training snapshots: {e}", file=sys.stderr)
+        snapshots, curve = [], []
     examples = [int((labels == d).nonzero()[0]) for d in EXAMPLE_DIGITS]
     digits = accuracy_digits(images, labels)
     return Page(model, images, labels, mistakes, examples, get_upload_folder(), top, digits,
-                accuracy(model, digits))
+                accuracy(model, digits), snapshots, curve)
 
 
 def heading(key: str, level: int = 3) -> None:
@@ -134,7 +140,7 @@ def layout(page: Page) -> dict[str, gr.components.Component]:
             heading("kernel-detail.title")
             gr.Markdown(SAY("kernel-detail.hint"))
             ui["kernel-detail"].render()
-            if page.filter_top is not None:
+            with gr.Column(visible=page.filter_top is not None):  # left out if the patches are not current
                 heading("filter-top.title")
                 gr.Markdown(SAY("filter-top.intro"))
                 ui["filter-top"].render()
@@ -147,13 +153,12 @@ def layout(page: Page) -> dict[str, gr.components.Component]:
         with gr.Column(min_width=290):
             heading("softmax-steps.title")
             ui["softmax-steps"].render()
-        if page.mistakes:
-            with gr.Column(min_width=290):
-                heading("mistakes.title")
-                gr.HTML(i18n.bilingual(lambda lang: i18n.t("mistakes.intro", lang, n=len(page.mistakes),
-                                                           total=len(page.labels))))
-                ui["mistakes"] = picture("mistakes", pickable=True,
-                                         value=i18n.bilingual(views.mistakes_html, page.mistakes, page.images))
+        with gr.Column(min_width=290, visible=bool(page.mistakes)):
+            heading("mistakes.title")
+            gr.HTML(i18n.bilingual(lambda lang: i18n.t("mistakes.intro", lang, n=len(page.mistakes),
+                                                       total=len(page.labels))))
+            ui["mistakes"] = picture("mistakes", pickable=True,
+                                     value=i18n.bilingual(views.mistakes_html, page.mistakes, page.images))
     heading("experiment.title", 2)
     with gr.Row(equal_height=False):
         with gr.Column(min_width=290, elem_id="sandbox-panel"):
@@ -185,6 +190,19 @@ def layout(page: Page) -> dict[str, gr.components.Component]:
                                    elem_id="model-name")
         ui["model-status"] = status_line("model-status")
         ui["compare"].render()
+    last = max(len(page.snapshots) - 1, 0)
+    with gr.Column(elem_id="learning-panel", visible=bool(page.snapshots)):  # left out without current snapshots
+        heading("learning.title", 2)
+        gr.Markdown(SAY("learning.intro"))
+        ui["learning-step"] = Slider(0, last, value=last, step=1, label=SAY("learning.step"), elem_id="learning-step")
+        with gr.Row(equal_height=False):
+            with gr.Column(min_width=290):
+                ui["learning"] = picture("learning", value=i18n.bilingual(
+                    lambda lang: page.learning(last, None, lang).get("learning", "")))
+            with gr.Column(min_width=290):
+                ui["loss-curve"] = gr.LinePlot(page.learning(last, None, "en").get("loss-curve"), x="step", y="loss",
+                                               color="series", label=SAY("learning.curve"), height=260,
+                                               elem_id="loss-curve", x_title=SAY("learning.step-axis"))
     with gr.Accordion(SAY("explain.title"), open=False):
         for key in ("explain.padding", "explain.stride", "explain.dim1"):
             gr.Markdown(SAY(key))
@@ -199,7 +217,7 @@ def wire(page: Page, ui: dict) -> None:
     """The page's events. Each handler returns a dict by element id; it reaches Gradio as {component: value}, and an
     empty one changes nothing."""
     def those(*keys: str) -> list:
-        return [ui[k] for k in keys if k in ui]
+        return [ui[k] for k in keys]
 
     def on(trigger, handler, inputs: list, outputs: list, picked: bool = False, **options):
         """Run handler on trigger; with picked, its first argument is the picked button's index."""
@@ -216,20 +234,20 @@ def wire(page: Page, ui: dict) -> None:
         return trigger(call, inputs, outputs, **PRIVATE, **options)
 
     reading = those(*views.READING, "current", "original", "filter-top", "compare", *WHAT_IF, "pad")
-    follow = those("sandbox", "shift-curve", "shift-text", "occlusion")
+    follow = those("sandbox", "shift-curve", "shift-text", "occlusion", "learning", "loss-curve")
 
     def reads(trigger, handler, inputs, also: tuple = (), **options):
         """A reading event (which may change also these), then the experiments on what it read."""
         event = on(trigger, handler, inputs, reading + those(*also), **options, **CNN)
-        on(event.success, page.experiments, those("current", *SANDBOX, "network", "lang"), follow, **CNN)
+        on(event.success, page.experiments, those("current", *SANDBOX, "learning-step", "network", "lang"), follow,
+           **CNN)
 
     # always_last: a drawing sent while the last one is read waits, and only the newest is read
     reads(ui["pad"].drawn, page.drawn, those("pad", "chosen", "network", "lang"), trigger_mode="always_last",
           js=DRAWN_JS)
     reads(ui["upload"].upload, page.uploaded, those("upload", "chosen", "network", "lang"))
     reads(ui["examples"].select, page.example, those("chosen", "network", "lang"), picked=True)
-    if "mistakes" in ui:
-        reads(ui["mistakes"].select, page.mistake, those("chosen", "network", "lang"), picked=True)
+    reads(ui["mistakes"].select, page.mistake, those("chosen", "network", "lang"), picked=True)
     for panel in render.MAP_LAYERS:
         on(ui[panel].select, partial(page.pick, panel=panel), those("current", "network", "lang"),
            those("kernel-detail", "chosen", "filter-top", *render.MAP_LAYERS), picked=True,
@@ -241,6 +259,8 @@ def wire(page: Page, ui: dict) -> None:
         reads(ui[key].input, page.what_if, those("original", *WHAT_IF, "chosen", "network", "lang"),
               trigger_mode="always_last")
     reads(ui["reset"].click, page.reset, those("original", "chosen", "network", "lang"))
+    on(ui["learning-step"].input, page.learning, those("learning-step", "current", "lang"),
+       those("learning", "loss-curve"), trigger_mode="always_last", **CNN)
     own = ("network", "model-name", "model-status")
     reads(ui["own-upload"].upload, page.own, those("own-upload", "current", "original", "chosen", "lang"), own)
     reads(ui["use-shipped"].click, page.shipped, those("current", "original", "chosen", "lang"), own)

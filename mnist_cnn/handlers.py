@@ -54,6 +54,8 @@ class Page:
     filter_top: dict | None  # the test patches that excite each filter most (filter_top.py), if they are current
     accuracy_digits: tuple  # (normalised images, labels) that a visitor's network is measured on
     shipped_accuracy: float  # the shipped network's accuracy on them
+    snapshots: list  # the training run's snapshots (snapshots.py), if they are current; else empty
+    loss_curve: list  # [(step, loss)] of that run
 
     def net(self, network: Network | None) -> Net:
         """The network that reads for this session: the visitor's own, or the shipped one."""
@@ -153,13 +155,14 @@ class Page:
             return {}
         return {"filter-top": views.filter_top_view(self.filter_top, self.images, *chosen, lang)}
 
-    def experiments(self, current: Prepared | None, padding, stride, pool, network, lang) -> dict:
-        """After each reading and each change of the sandbox: the sandbox, the shift curve and the occlusion map."""
+    def experiments(self, current: Prepared | None, padding, stride, pool, moment, network, lang) -> dict:
+        """After each reading: the sandbox, the shift curve, the occlusion map, and the training moment shown."""
+        learning = self.learning(moment, current, lang)
         if current is None:
-            return {"sandbox": "", "shift-text": "", "shift-curve": None, "occlusion": ""}
+            return {"sandbox": "", "shift-text": "", "shift-curve": None, "occlusion": "", **learning}
         lang, model = language(lang), self.net(network)
         return {**self.sandbox(current, padding, stride, pool, network, lang),
-                **views.experiments_view(model, current.tensor, lang)}
+                **views.experiments_view(model, current.tensor, lang), **learning}
 
     def sandbox(self, current: Prepared | None, padding, stride, pool, network, lang) -> dict:
         """The seed's formula, live: conv1 with the chosen padding and stride, and the shapes that follow."""
@@ -190,6 +193,16 @@ class Page:
     def reset(self, original: Prepared | None, chosen, network, lang) -> dict:
         """Back to the drawing as it was: the sliders at rest, the unmoved drawing read again."""
         return {**self.what_if(original, *NEUTRAL.values(), chosen, network, lang), **NEUTRAL}
+
+    def learning(self, moment, current: Prepared | None, lang) -> dict:
+        """A moment of the training run that made the shipped network, and what it made of the current drawing."""
+        if not self.snapshots:
+            return {}
+        try:
+            index = inputs.whole(moment, 0, len(self.snapshots) - 1)
+        except ValueError:
+            return {}
+        return views.learning_view(self.snapshots, index, current, self.loss_curve, language(lang))
 
     # A visitor's own network (issue 12)
 

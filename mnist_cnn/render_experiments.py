@@ -132,3 +132,14 @@ def filter_top_html(record: dict, layer: str, channel: int, lang: str = "en") ->
                 total=record["digits"], high=number(rows[0]["activation"], lang, 2),
                 low=number(rows[-1]["activation"], lang, 2))
     return f'<div class="filter-top"><p>{caption}</p></div>'
+
+
+def filters_picture(weights: np.ndarray, scale: int = 12) -> Image.Image:
+    """conv1's 32 filters (32, 3, 3) as 3×3 squares on one diverging scale (blue negative, orange positive, black 0),
+    with the scale's bar under them."""
+    grid = Grid("", len(weights), weights.shape[1], scale, 8, gap=GAP + 2)
+    (gw, gh), vmax = grid.size, scale_max(weights)
+    pixels = np.full((PAD + gh + 10 + 8 + 20, max(gw + 2 * PAD, 200)), BG, dtype=np.uint8)
+    pixels[PAD:PAD + gh, PAD:PAD + gw] = tile(levels(weights, vmax), grid)
+    colour_bar(pixels, PAD + 40, PAD + gh + 10, vmax, True, "3×3")
+    return picture(pixels, VALUES)

@@ -82,6 +82,24 @@ EN = {
     "own.compare.shipped": "The app’s network",
     "own.compare.own": "Your network",
 
+    "learning.title": "Watch it learn",
+    "learning.intro": (
+        "The network on this page was trained here in 15 passes over its training digits. These are snapshots of "
+        "that run. At the random start its 32 conv1 filters are noise and it answers at random; within a few "
+        "hundred steps the filters turn into strokes and edges, and it reads most digits. Later epochs only polish "
+        "it. Move the slider and watch the filters, its answer for your drawing and its accuracy change."
+    ),
+    "learning.step": "Moment of the training run",
+    "learning.curve": "Training loss",
+    "learning.step-axis": "training step",
+    "learning.start": "The random start",
+    "learning.steps": "After %(n)s steps",
+    "learning.epoch": "After epoch %(n)s",
+    "learning.accuracy": "%(accuracy)s right on the 10,000 MNIST test digits.",
+    "learning.loss": "loss",
+    "learning.now": "this moment",
+    "alt.filters": "conv1’s 32 filters %(when)s",
+
     # When the top two are close
     "unsure.title": "%(a)s or %(b)s?",
     "unsure.text": "The network is unsure: %(a)s at %(pa)s, %(b)s at %(pb)s. %(hint)s",
@@ -417,6 +435,25 @@ ES = {
     "own.use-shipped": "Volver a la red de la app",
     "own.compare.shipped": "La red de la app",
     "own.compare.own": "Tu red",
+
+    "learning.title": "Mira cómo aprende",
+    "learning.intro": (
+        "La red de esta página se entrenó aquí en 15 pasadas por sus dígitos de entrenamiento. Estas son instantáneas "
+        "de ese entrenamiento. Al principio, al azar, sus 32 filtros de conv1 son ruido y responde al azar; en unos "
+        "cientos de pasos los filtros se convierten en trazos y bordes, y ya lee casi todos los dígitos. Las épocas "
+        "siguientes solo la pulen. Mueve el control y mira cómo cambian los filtros, su respuesta a tu dibujo y su "
+        "acierto."
+    ),
+    "learning.step": "Momento del entrenamiento",
+    "learning.curve": "Pérdida (loss) del entrenamiento",
+    "learning.step-axis": "paso de entrenamiento",
+    "learning.start": "El comienzo, al azar",
+    "learning.steps": "Tras %(n)s pasos",
+    "learning.epoch": "Tras la época %(n)s",
+    "learning.accuracy": "%(accuracy)s de acierto en los 10 000 dígitos de prueba de MNIST.",
+    "learning.loss": "pérdida",
+    "learning.now": "este momento",
+    "alt.filters": "Los 32 filtros de conv1: %(when)s",
 
     "unsure.title": "¿%(a)s o %(b)s?",
     "unsure.text": "La red duda: %(a)s con %(pa)s, %(b)s con %(pb)s. %(hint)s",

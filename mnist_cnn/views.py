@@ -2,6 +2,8 @@
 an emptied page, a status sentence. app.py hands these to Gradio as they are."""
 import html
 
+import numpy as np
+import pandas as pd
 import torch
 from PIL import Image
 
@@ -10,13 +12,13 @@ from .analysis import kernel_detail, saliency, softmax_steps
 from .errors import InputError
 from .i18n import TEXTS, bilingual, percent, sentence, t
 from .model import Net
-from .pipeline import Reading, activations, confidences
+from .pipeline import Reading, activations, confidences, read_prepared
 from .render_detail import kernel_html, kernel_picture, saliency_caption, saliency_picture, softmax_html
 from .experiments import occlusion, sandbox, shift_curve, shift_frame
 from .filter_top import top_patches
 from .own_model import describe
-from .render_experiments import (filter_top_html, filter_top_picture, occlusion_html, occlusion_picture,
-                                 sandbox_html, sandbox_picture, shift_html)
+from .render_experiments import (filter_top_html, filter_top_picture, filters_picture, occlusion_html,
+                                 occlusion_picture, sandbox_html, sandbox_picture, shift_html)
 from .widgets import READ, choices, digit_buttons, figure
 
 CLOSE_UP = ("kernel-detail", "saliency", "softmax-steps")  # the "Look closer" part, under the panels
@@ -180,3 +182,31 @@ def model_name(network, lang: str, shipped_accuracy: float | None = None) -> str
     if network is None:
         return describe(None, shipped_accuracy if shipped_accuracy is not None else 0.0, lang)
     return describe(html.escape(network.name), network.accuracy, lang)
+
+
+def moment(snapshot, lang: str) -> str:
+    """A snapshot's moment in words: the random start, after N steps, or after epoch N."""
+    if snapshot.step == 0:
+        return t("learning.start", lang)
+    whole = abs(snapshot.epoch - round(snapshot.epoch)) < 1e-6
+    return t("learning.epoch", lang, n=round(snapshot.epoch)) if whole else t("learning.steps", lang, n=snapshot.step)
+
+
+def learning_view(snapshots: list, index: int, prepared, loss_curve: list, lang: str) -> dict:
+    """One moment of the training run: conv1's filters then, how well it read the test digits, what it makes of the
+    current drawing, and the loss curve with that moment marked."""
+    s = snapshots[index]
+    when = moment(s, lang)
+    filters = figure(filters_picture(s.model.conv1.weight.detach().numpy()[:, 0]), t("alt.filters", lang, when=when))
+    said = f"<p><b>{when}</b>: {t('learning.accuracy', lang, accuracy=percent(s.test_accuracy, lang, 1))}</p>"
+    if prepared is not None:
+        reading = read_prepared(s.model, prepared)
+        probs = reading.probs.numpy()
+        first = int(probs.argmax())
+        said += figure(render.output_picture(reading.activations["logits"].numpy(), probs, lang),
+                       t("alt.output", lang, digit=first, p=percent(float(probs[first]), lang),
+                         second=int(probs.argsort()[-2]), q=percent(float(np.sort(probs)[-2]), lang)))
+    steps, losses = zip(*loss_curve)
+    curve = pd.DataFrame({"step": steps, "loss": losses, "series": t("learning.loss", lang)})
+    now = pd.DataFrame({"step": [s.step, s.step], "loss": [0.0, max(losses)], "series": t("learning.now", lang)})
+    return {"learning": f'<div class="learning">{filters}{said}</div>', "loss-curve": pd.concat([curve, now])}
