@@ -4,7 +4,6 @@ shape chain up to fc1), moving the drawing (and how the guess follows a shift), 
 Every function is pure: it takes the model and the input, runs its own forward passes and returns plain values.
 """
 import math
-from numbers import Real
 
 import numpy as np
 import torch
@@ -12,28 +11,13 @@ import torch.nn.functional as F
 
 from .analysis import BLANK
 from .data import denormalise
+from .inputs import one_of, real, whole
 
 SIDE = 28
 PADDINGS, STRIDES, POOL_STRIDES = (0, 1, 2), (1, 2, 3), (1, 2)
 MAX_SHIFT, MAX_ANGLE, SCALES, MAX_THICKNESS = 8, 45.0, (0.5, 1.5), 2
 SHIFTS = range(-MAX_SHIFT, MAX_SHIFT + 1)  # 17 points of the shift curve
 DIRECTIONS = ("horizontal", "vertical")
-
-
-def choice(name: str, value, allowed) -> int:
-    """value as an int if it is one of allowed (bools, floats and strings are refused), else ValueError."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or int(value) not in allowed:
-        raise ValueError(f"{name} must be one of {list(allowed)}, not {value!r}")
-    return int(value)
-
-
-def bounded(name: str, value, lo: float, hi: float, whole: bool = False) -> float:
-    """value as a float if it is a finite number in [lo, hi] (whole: an integral one), else ValueError."""
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or not lo <= value <= hi \
-            or (whole and not float(value).is_integer()):
-        kind = "a whole number" if whole else "a number"
-        raise ValueError(f"{name} must be {kind} from {lo:g} to {hi:g}, not {value!r}")
-    return float(value)
 
 
 def conv_side(n: int, kernel: int, padding: int, stride: int) -> int:
@@ -45,10 +29,8 @@ def conv_side(n: int, kernel: int, padding: int, stride: int) -> int:
 def sandbox(model: torch.nn.Module, x: torch.Tensor, padding: int, stride: int, channel: int,
             pool_stride: int = 2) -> dict:
     """conv1's trained filters run on x with another padding and stride, and the seed's shapes followed to fc1."""
-    padding = choice("padding", padding, PADDINGS)
-    stride = choice("stride", stride, STRIDES)
-    pool_stride = choice("pool_stride", pool_stride, POOL_STRIDES)
-    channel = choice("channel", channel, range(model.conv1.out_channels))
+    padding, stride, pool_stride = one_of(padding, PADDINGS), one_of(stride, STRIDES), one_of(pool_stride, POOL_STRIDES)
+    channel = whole(channel, 0, model.conv1.out_channels - 1)
     pool = model.pool.kernel_size
     conv1 = F.relu(F.conv2d(x, model.conv1.weight, model.conv1.bias, stride=stride, padding=padding))
     pool1 = F.max_pool2d(conv1, pool, pool_stride)
@@ -87,10 +69,9 @@ def moved(x: torch.Tensor, dx: float = 0, dy: float = 0, angle: float = 0, scale
           thickness: int = 0) -> torch.Tensor:
     """The input (1, 1, 28, 28) moved, turned, scaled and its strokes thickened or thinned, without re-centring."""
     # blank paper comes in at the edges; thickness counts whole steps of 1 px on every side of a stroke
-    dx, dy = (bounded(n, v, -MAX_SHIFT, MAX_SHIFT) for n, v in (("dx", dx), ("dy", dy)))
-    angle = bounded("angle", angle, -MAX_ANGLE, MAX_ANGLE)
-    scale = bounded("scale", scale, *SCALES)
-    thickness = int(bounded("thickness", thickness, -MAX_THICKNESS, MAX_THICKNESS, whole=True))
+    dx, dy = real(dx, -MAX_SHIFT, MAX_SHIFT), real(dy, -MAX_SHIFT, MAX_SHIFT)
+    angle, scale = real(angle, -MAX_ANGLE, MAX_ANGLE), real(scale, *SCALES)
+    thickness = whole(thickness, -MAX_THICKNESS, MAX_THICKNESS)
     out = x.detach().clone()
     if (dx, dy, angle, scale) != (0, 0, 0, 1):
         ink = out - BLANK  # blank paper is 0 here, so the zeros grid_sample brings in are paper too
@@ -111,7 +92,7 @@ def shifted(x: torch.Tensor, shifts) -> torch.Tensor:
 @torch.no_grad()
 def shift_curve(model: torch.nn.Module, x: torch.Tensor, digit: int) -> list[dict]:
     """The probability of digit as x moves −8 to +8 px, horizontally then vertically: 34 rows, one batched pass."""
-    digit = choice("digit", digit, range(10))
+    digit = whole(digit, 0, 9)
     rows = [(d, s) for d in DIRECTIONS for s in SHIFTS]
     batch = shifted(x, [(s, 0) if d == "horizontal" else (0, s) for d, s in rows])
     probs = model(batch).exp()[:, digit].tolist()
@@ -205,9 +186,8 @@ def covered_log_probs(model: torch.nn.Module, x: torch.Tensor, places: list[tupl
 def occlusion(model: torch.nn.Module, x: torch.Tensor, target: int, patch: int = 6, stride: int = 2) -> dict:
     """How much target's probability drops when a patch×patch square of x is covered with blank paper."""
     # at each place (one batched pass over the places where the square covers some ink), and per pixel
-    target = choice("target", target, range(10))
-    patch = choice("patch", patch, range(2, 15))
-    stride = choice("stride", stride, range(1, patch + 1))
+    target, patch = whole(target, 0, 9), whole(patch, 2, 14)
+    stride = whole(stride, 1, patch)
     starts = list(range(0, SIDE - patch + 1, stride))
     if starts[-1] != SIDE - patch:
         starts.append(SIDE - patch)  # the last row and column are covered too

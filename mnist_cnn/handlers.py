@@ -6,7 +6,8 @@ from dataclasses import dataclass, replace
 import gradio as gr
 import torch
 
-from . import experiments, inputs, render, views
+from . import inputs, render, views
+from .experiments import MAX_ANGLE, MAX_SHIFT, MAX_THICKNESS, PADDINGS, POOL_STRIDES, SCALES, STRIDES, moved
 from .data import denormalise
 from .errors import BlankImageError, InputError
 from .i18n import language, sentence
@@ -16,11 +17,11 @@ from .pipeline import Reading, confidences, read_digit, read_mnist, read_prepare
 from .preprocess import Prepared
 
 # The what-if sliders: (lowest, highest, step), and where they rest
-WHAT_IF = {"shift-x": (-8, 8, 1), "shift-y": (-8, 8, 1), "angle": (-45, 45, 5), "scale": (0.5, 1.5, 0.05),
-           "thickness": (-2, 2, 1)}
+WHAT_IF = {"shift-x": (-MAX_SHIFT, MAX_SHIFT, 1), "shift-y": (-MAX_SHIFT, MAX_SHIFT, 1),
+           "angle": (-MAX_ANGLE, MAX_ANGLE, 5), "scale": (*SCALES, 0.05), "thickness": (-MAX_THICKNESS, MAX_THICKNESS, 1)}
 NEUTRAL = {"shift-x": 0, "shift-y": 0, "angle": 0, "scale": 1, "thickness": 0}
 # The sandbox's controls: (choices, the seed's own value)
-SANDBOX = {"sandbox-padding": ((0, 1, 2), 1), "sandbox-stride": ((1, 2, 3), 1), "sandbox-pool-stride": ((2, 1), 2)}
+SANDBOX = {"sandbox-padding": (PADDINGS, 1), "sandbox-stride": (STRIDES, 1), "sandbox-pool-stride": (POOL_STRIDES, 2)}
 
 
 @dataclass(frozen=True)
@@ -169,8 +170,7 @@ class Page:
         if current is None:
             return {}
         try:
-            padding, stride, pool = (inputs.whole(v, min(c), max(c))
-                                     for v, (c, _) in zip((padding, stride, pool), SANDBOX.values()))
+            padding, stride, pool = (inputs.one_of(v, c) for v, (c, _) in zip((padding, stride, pool), SANDBOX.values()))
         except ValueError:
             return {}
         model, x = self.net(network), current.tensor
@@ -182,9 +182,7 @@ class Page:
         if original is None:
             return {}
         try:
-            dx, dy, angle, scale = (inputs.real(v, *WHAT_IF[k][:2]) for v, k in
-                                    zip((dx, dy, angle, scale), ("shift-x", "shift-y", "angle", "scale")))
-            x = experiments.moved(original.tensor, dx, dy, angle, scale, inputs.whole(thickness, -2, 2))
+            x = moved(original.tensor, dx, dy, angle, scale, thickness)  # which checks each value
         except ValueError:
             return {}
         prepared = moved_prepared(original, x)

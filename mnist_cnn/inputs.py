@@ -8,6 +8,8 @@ import math
 import os
 from pathlib import Path
 
+import numpy as np
+
 from .errors import InputError
 
 PNG_URL = "data:image/png;base64,"
@@ -48,6 +50,8 @@ def uploaded(value: object, folder: str | Path) -> Path:
 
 def whole(value: object, low: int, high: int) -> int:
     """An integer in [low, high] (an int, or a float with no fraction, as JSON may send it); ValueError otherwise."""
+    if isinstance(value, np.integer):  # numpy's ints are ints too
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"not a number: {value!r:.40}")
     if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
@@ -55,6 +59,14 @@ def whole(value: object, low: int, high: int) -> int:
     if not low <= value <= high:
         raise ValueError(f"{value} is not in [{low}, {high}]")
     return int(value)
+
+
+def one_of(value: object, allowed) -> int:
+    """An integer among allowed (an int, or a float with no fraction); ValueError otherwise."""
+    number = whole(value, min(allowed), max(allowed))
+    if number not in allowed:
+        raise ValueError(f"{number} is not one of {list(allowed)}")
+    return number
 
 
 def real(value: object, low: float, high: float) -> float:

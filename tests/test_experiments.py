@@ -71,7 +71,7 @@ def test_the_seed_s_own_choice_fits_and_is_its_conv1(model, x):
     assert "7 · 7 · 64 = 3136" in sandbox_html(r, "es")
 
 
-OUT_OF_RANGE = {"padding": [3, -1, 1.0], "stride": [0, 4, 1.0], "channel": [-1, 32, 1.0], "pool_stride": [0, 3, 2.0]}
+OUT_OF_RANGE = {"padding": [3, -1, 1.5], "stride": [0, 4, 2.5], "channel": [-1, 32, 0.5], "pool_stride": [0, 3, 1.5]}
 
 
 @pytest.mark.parametrize("arg, bad", [(arg, v) for arg, out in OUT_OF_RANGE.items() for v in BAD + out])
