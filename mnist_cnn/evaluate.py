@@ -15,7 +15,7 @@ from .strokes import load_samples, random_drawing
 
 
 @torch.no_grad()
-def predict(model: torch.nn.Module, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+def predictions(model: torch.nn.Module, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
     """Predicted class of each uint8 image (N, 28, 28)."""
     model.eval()
     return torch.cat([model(normalise(images[i:i + batch_size])).argmax(1)
@@ -43,7 +43,7 @@ def score(labels: torch.Tensor, preds: torch.Tensor) -> dict:
 @torch.no_grad()
 def evaluate(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor) -> dict:
     """Score a model on uint8 MNIST images (N, 28, 28)."""
-    return score(labels, predict(model, images))
+    return score(labels, predictions(model, images))
 
 
 @torch.no_grad()
@@ -65,7 +65,7 @@ def evaluate_styles(model: torch.nn.Module, images: torch.Tensor, labels: torch.
     """Accuracy per writing style of STYLES on held-out (test) digits of its class, each written in that style
     (seeded) and read through the app's preprocessing: {"flag": 0.99, ...}."""
     x, y = styled_digits(images, labels, 1.0, random.Random(seed))
-    right = predict(model, x) == y
+    right = predictions(model, x) == y
     return {style: right[y == digit].float().mean().item() for style, (digit, _) in STYLES.items()}
 
 

@@ -48,17 +48,23 @@ def uploaded(value: object, folder: str | Path) -> Path:
     return path
 
 
-def whole(value: object, low: int, high: int) -> int:
-    """An integer in [low, high] (an int, or a float with no fraction, as JSON may send it); ValueError otherwise."""
+def real(value: object, low: float, high: float) -> float:
+    """A finite number in [low, high]; ValueError otherwise (strings, bools, NaN and infinities included)."""
     if isinstance(value, np.integer):  # numpy's ints are ints too
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"not a number: {value!r:.40}")
-    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
-        raise ValueError(f"not a whole number: {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value!r:.40}")
     if not low <= value <= high:
         raise ValueError(f"{value} is not in [{low}, {high}]")
-    return int(value)
+    return float(value)
+
+
+def whole(value: object, low: int, high: int) -> int:
+    """An integer in [low, high] (an int, or a float with no fraction, as JSON may send it); ValueError otherwise."""
+    number = real(value, low, high)
+    if not number.is_integer():
+        raise ValueError(f"not a whole number: {value!r}")
+    return int(number)
 
 
 def one_of(value: object, allowed) -> int:
@@ -67,19 +73,3 @@ def one_of(value: object, allowed) -> int:
     if number not in allowed:
         raise ValueError(f"{number} is not one of {list(allowed)}")
     return number
-
-
-def real(value: object, low: float, high: float) -> float:
-    """A finite number in [low, high]; ValueError otherwise (strings, bools, NaN and infinities included)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"not a finite number: {value!r:.40}")
-    if not low <= value <= high:
-        raise ValueError(f"{value} is not in [{low}, {high}]")
-    return float(value)
-
-
-def pixel(index: object, width: int, height: int) -> tuple[int, int]:
-    """A clicked pixel [x, y] of a picture width × height; ValueError for anything else."""
-    if not isinstance(index, (list, tuple)) or len(index) != 2:
-        raise ValueError(f"not an [x, y] pair: {index!r:.40}")
-    return whole(index[0], 0, width - 1), whole(index[1], 0, height - 1)

@@ -22,7 +22,7 @@ class Net(nn.Module):
         self.fc1 = nn.Linear(7 * 7 * 64, 128)
         self.fc2 = nn.Linear(128, 10)
 
-    def forward(self, x: torch.Tensor, return_activations: bool = False):
+    def forward(self, x: torch.Tensor, return_activations: bool = False) -> torch.Tensor | tuple[torch.Tensor, dict]:
         """Log-probabilities (N, 10); with return_activations, also a dict of every stage's tensor."""
         acts = {}  # local to this call, so concurrent calls never share activations
         acts["conv1"] = x = self.conv1(x)         # (N, 32, 28, 28)

@@ -1,7 +1,8 @@
 """From a drawing or an uploaded image to the network's (1, 1, 28, 28) input, prepared the way MNIST digits were.
 
 MNIST's recipe: crop the ink, scale its longer side to 20 px keeping the aspect ratio (anti-aliased), then place it
-in 28×28 so that its centre of mass is the centre. We also bring the stroke width to MNIST's typical width.
+in 28×28 so that its centre of mass is the centre. We also bring every stroke to one width, a little bolder than
+MNIST's (STROKE_WIDTH), whatever the brush.
 """
 import base64
 import binascii

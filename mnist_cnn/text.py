@@ -7,6 +7,7 @@ thousands with a no-break space, as the RAE recommends.
 
 EN = {
     "app.title": "Inside a CNN: draw a digit",
+    "app.tab": "Inside a CNN",  # the browser tab's title
     "app.intro": (
         "Draw a digit from 0 to 9. A small convolutional neural network (CNN), trained on the 60,000 handwritten "
         "digits of MNIST, reads it. Below, follow your drawing through every layer, in the order the data flows."
@@ -18,6 +19,7 @@ EN = {
     "clear": "Clear",
     "undo": "Undo",
     "upload.label": "…or upload a picture of a digit",
+    "picture.zoom": "Enlarge",  # a picture shown at full size, to read its small print
     "prediction.label": "Prediction",
     "prediction.all": "Show all 10 digits",
     "examples.label": "Digits from the MNIST test set: click one",
@@ -121,8 +123,8 @@ EN = {
     "input28.text": (
         "Tensor: **1 × 28 × 28** (one grey channel). No parameters: this is preparation, done as for MNIST.\n\n"
         "1. Find the ink and its bounding box (green; its size in pixels above).\n"
-        "2. Scale the box so its longer side is 20 px, keeping its proportions, and give the strokes MNIST’s usual "
-        "width.\n"
+        "2. Scale the box so its longer side is 20 px, keeping its proportions, and give every stroke one width, "
+        "a little bolder than MNIST’s, whatever the brush.\n"
         "3. Place it in a black 28×28 square so that its centre of mass (+) falls at the centre. Then every "
         "pixel is normalised with MNIST’s mean and standard deviation."
     ),
@@ -135,7 +137,9 @@ EN = {
         "filter’s pattern, such as a stroke in one direction. ReLU then turns negative sums into 0. "
         "`padding=1` keeps the size: ⌊(28 + 2·1 − 3)/1⌋ + 1 = 28.\n\n"
         "Left of each map is its filter (blue: negative weights, orange: positive). All 32 maps share one colour "
-        "scale, so they can be compared: black is 0, the brightest colour is the largest value in the layer."
+        "scale, so they can be compared: black is 0, the brightest colour is the largest value in the layer.\n\n"
+        "**Click or tap a map** (or Tab to the maps, move with the arrow keys, press Enter) to see its filter "
+        "worked out with your drawing’s numbers."
     ),
     "act-pool1.title": "pool1: 2×2 max pooling → 32 maps of 14×14",
     "act-pool1.text": (
@@ -151,7 +155,9 @@ EN = {
         "Parameters: 64 · (32 · 3 · 3) + 64 = **18,496**.\n\n"
         "Each of the 64 filters looks at a 3×3 window through all 32 maps of pool1 at once (288 weights) and "
         "adds everything up. It combines the simple strokes found by conv1 into larger shapes: corners, curves, "
-        "loops, line ends. Shown after ReLU, on one colour scale for the layer: black is 0."
+        "loops, line ends. Shown after ReLU, on one colour scale for the layer: black is 0.\n\n"
+        "**Click or tap a map** (or Tab to the maps, move with the arrow keys, press Enter) to see its filter "
+        "worked out."
     ),
     "act-pool2.title": "pool2: 2×2 max pooling → 64 maps of 7×7",
     "act-pool2.text": (
@@ -178,7 +184,7 @@ EN = {
         "`dim=1` normalises across the 10 classes of each image."
     ),
 
-    # Close-up panels (issue 5): plain text filled in per drawing with % formatting, e.g. %(row)s.
+    # Close-up panels: plain text filled in per drawing with % formatting, e.g. %(row)s.
     "kernel.title": "%(layer)s, filter %(channel)s: the convolution worked out at its most active pixel, "
                     "row %(row)s, column %(col)s (counting from 0)",
     "kernel.input.conv1": "Its input is the normalised 28×28 digit.",
@@ -358,6 +364,7 @@ EN = {
 
 ES = {
     "app.title": "Dentro de una CNN: dibuja un dígito",
+    "app.tab": "Dentro de una CNN",
     "app.intro": (
         "Dibuja un dígito del 0 al 9. Lo lee una pequeña red neuronal convolucional (CNN), entrenada con los "
         "60 000 dígitos manuscritos de MNIST. Más abajo puedes seguir tu dibujo por cada capa, en el mismo orden "
@@ -370,6 +377,7 @@ ES = {
     "clear": "Borrar",
     "undo": "Deshacer",
     "upload.label": "…o sube una imagen de un dígito",
+    "picture.zoom": "Ampliar",
     "prediction.label": "Predicción",
     "prediction.all": "Mostrar los 10 dígitos",
     "examples.label": "Dígitos del conjunto de prueba de MNIST: haz clic en uno",
@@ -478,8 +486,8 @@ ES = {
         "Tensor: **1 × 28 × 28** (un canal de grises). Sin parámetros: es la preparación, hecha igual que en "
         "MNIST.\n\n"
         "1. Se localiza el trazo y su recuadro (en verde; arriba, su tamaño en píxeles).\n"
-        "2. Se escala el recuadro para que su lado mayor mida 20 px, sin deformarlo, y se ajusta el grosor del "
-        "trazo al habitual en MNIST.\n"
+        "2. Se escala el recuadro para que su lado mayor mida 20 px, sin deformarlo, y se da a todos los trazos "
+        "un mismo grosor, algo mayor que el de MNIST, sea cual sea el pincel.\n"
         "3. Se coloca en un cuadrado negro de 28×28 de modo que su centro de masas (+) quede en el centro. "
         "Después se normaliza cada píxel con la media y la desviación típica de MNIST."
     ),
@@ -493,7 +501,9 @@ ES = {
         "negativas. Con `padding=1` el tamaño se mantiene: ⌊(28 + 2·1 − 3)/1⌋ + 1 = 28.\n\n"
         "A la izquierda de cada mapa está su filtro (azul: pesos negativos; naranja: positivos). Los 32 mapas "
         "comparten una misma escala de color para poder compararlos: el negro es 0 y el color más claro, el "
-        "valor más alto de la capa."
+        "valor más alto de la capa.\n\n"
+        "**Haz clic o toca un mapa** (o llega a los mapas con Tab, muévete con las flechas y pulsa Intro) para "
+        "ver su filtro calculado con los números de tu dibujo."
     ),
     "act-pool1.title": "pool1: max pooling de 2×2 → 32 mapas de 14×14",
     "act-pool1.text": (
@@ -511,7 +521,9 @@ ES = {
         "Cada uno de los 64 filtros mira una ventana de 3×3 a través de los 32 mapas de pool1 a la vez "
         "(288 pesos) y lo suma todo. Así combina los trazos sencillos que encontró conv1 en formas mayores: "
         "esquinas, curvas, bucles, extremos de línea. Se muestran tras ReLU, con una escala común para la capa: "
-        "el negro es 0."
+        "el negro es 0.\n\n"
+        "**Haz clic o toca un mapa** (o llega a los mapas con Tab, muévete con las flechas y pulsa Intro) para "
+        "ver su filtro calculado."
     ),
     "act-pool2.title": "pool2: max pooling de 2×2 → 64 mapas de 7×7",
     "act-pool2.text": (

@@ -3,13 +3,7 @@ import pytest
 import torch
 
 from mnist_cnn.analysis import BLANK, kernel_detail, saliency, softmax_steps
-from mnist_cnn.checkpoint import load_model
 from mnist_cnn.data import load_mnist, normalise
-
-
-@pytest.fixture(scope="module")
-def model():
-    return load_model()
 
 
 @pytest.fixture(scope="module")

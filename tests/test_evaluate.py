@@ -31,7 +31,7 @@ def test_dev_set_accuracy(dev_samples, model, one_thread):
     result = evaluate_strokes(model, dev_samples)
     assert len(dev_samples) == 500
     print(format_report(result, "dev set"))  # shown by pytest when the assertion fails
-    # Issue 10 asks for 98.8% as the mean over drawing seeds 0-2; this guards seed 0 at 98.5%
+    # The aim is 98.8% as the mean over drawing seeds 0-2; this guards seed 0 at 98.5%
     assert result["accuracy"] >= 0.985
 
 

@@ -1,4 +1,4 @@
-"""What a browser sends, checked: the pad's data URL, an uploaded path, numbers and clicked pixels."""
+"""What a browser sends, checked: the pad's data URL, an uploaded path, numbers; and the door's check of a request."""
 import base64
 import math
 import os

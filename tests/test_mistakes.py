@@ -10,11 +10,6 @@ from mnist_cnn.mistakes import StaleMistakesError, find_mistakes, load_mistakes,
 
 
 @pytest.fixture(scope="module")
-def model():
-    return load_model()
-
-
-@pytest.fixture(scope="module")
 def test_split():
     return load_mnist("test")
 

@@ -1,15 +1,18 @@
 """The Spanish teaching notebook: valid nbformat 4 with no outputs, the seed's network, and, run on a few hundred
 digits, a cnn.pt that the app reads and that reads digits."""
 import gzip
+import uuid
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 import torch
+from gradio.utils import get_upload_folder
 
 from mnist_cnn.data import FILES, SHIPPED_DIR
 from mnist_cnn.model import Net
+import app
 from mnist_cnn.own_model import accuracy, accuracy_digits, load_own_model
 
 NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "entrena_tu_cnn.ipynb"
@@ -59,7 +62,7 @@ def mnist_root(tmp: Path) -> Path:
     return tmp
 
 
-def test_the_notebook_trains_a_network_the_app_reads(notebook, tmp_path, monkeypatch):
+def test_the_notebook_trains_a_network_the_app_reads(notebook, model, tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_ROOT", str(mnist_root(tmp_path / "data")))
     monkeypatch.setenv("MNIST_LIMIT", "2000")
     monkeypatch.chdir(tmp_path)
@@ -71,3 +74,8 @@ def test_the_notebook_trains_a_network_the_app_reads(notebook, tmp_path, monkeyp
     with torch.no_grad():
         assert torch.equal(model.state_dict()["fc2.bias"], namespace["model"].state_dict()["fc2.bias"])
     assert accuracy(model, accuracy_digits(per_digit=30)) > 0.5  # after 32 steps; chance is 0.1
+    upload = Path(get_upload_folder()) / uuid.uuid4().hex  # and through the page's upload, as a learner sends it
+    upload.mkdir(parents=True)
+    shutil.copy(tmp_path / "cnn.pt", upload)
+    out = app.load_page(model).own(str(upload / "cnn.pt"), None, None, None, "es")
+    assert out["network"].name == "cnn.pt" and "tu red cnn.pt" in out["model-name"]

@@ -5,17 +5,11 @@ import pytest
 from PIL import Image
 
 from mnist_cnn import render
-from mnist_cnn.checkpoint import load_model
+from mnist_cnn.model import STAGES
 from mnist_cnn.data import load_mnist
 from mnist_cnn.pipeline import read_digit
 
-PANELS = ("input28", "act-conv1", "act-pool1", "act-conv2", "act-pool2", "act-fc1", "act-output")
 BLACK = (0, 0, 0)
-
-
-@pytest.fixture(scope="module")
-def model():
-    return load_model()
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +37,9 @@ def colour(value: float, vmax: float) -> tuple:
 
 def test_panels_gives_every_picture_small_and_encodable(model, reading):
     pictures = render.panels(reading.prepared, reading.activations, model)
-    assert tuple(pictures) == PANELS
+    assert tuple(pictures) == render.PANELS
+    stages = [render.GRIDS[p].stage for p in render.PANELS if p in render.GRIDS] + ["fc1_relu", "logits"]
+    assert stages == sorted(stages, key=STAGES.index)  # the panels follow the data through the network
     for key, im in pictures.items():
         assert 300 <= im.width <= 800 and 120 <= im.height <= 450, (key, im.size)
         buffer = io.BytesIO()

@@ -5,7 +5,6 @@ import pytest
 import torch
 
 from mnist_cnn.analysis import kernel_detail, saliency, softmax_steps
-from mnist_cnn.checkpoint import load_model
 from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.i18n import bilingual, number
 from mnist_cnn.render_detail import (kernel_html, kernel_picture, mistakes_gallery, mistakes_intro, saliency_caption,
@@ -17,11 +16,6 @@ KEYS = ("kernel.title", "kernel.input.conv1", "kernel.input.conv2", "kernel.padd
         "kernel.patch", "kernel.products", "kernel.sum", "kernel.sum.channels", "kernel.partials", "kernel.bias",
         "kernel.check", "kernel.relu", "saliency.caption", "softmax.digit", "softmax.prob", "softmax.shift",
         "softmax.sum", "softmax.log", "softmax.dim", "mistakes.intro")
-
-
-@pytest.fixture(scope="module")
-def model():
-    return load_model()
 
 
 @pytest.fixture(scope="module")

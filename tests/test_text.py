@@ -3,10 +3,10 @@ import re
 
 import pytest
 
+from mnist_cnn.render import PANELS
 from mnist_cnn.model import Net, count_parameters
 from mnist_cnn.text import EN, ES
 
-PANELS = ("input28", "act-conv1", "act-pool1", "act-conv2", "act-pool2", "act-fc1", "act-output")
 KEYS = {f"{p}.{part}" for p in PANELS for part in ("title", "text")} | {
     "app.title", "app.intro", "draw.label", "draw.hint", "clear", "undo", "upload.label", "prediction.label",
     "examples.label", "explain.title", "explain.padding", "explain.stride", "explain.dim1", "error.blank"}
