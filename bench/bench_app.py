@@ -1,161 +1,147 @@
-"""How quickly the app answers a drawing: pen-up to the new prediction, every panel and the close-ups (filter worked
-out, saliency, softmax table) on screen, in headless Chromium against `python app.py`, and the server's own work per
-drawing (preprocess, forward pass, every picture and table, encoding), per click on a map and per misread digit.
+"""How quickly the app answers a drawing: pen-up to the new prediction and to every panel (the reading's panels and
+close-ups, then the experiments that follow it: sandbox, occlusion) in headless Chromium against `python app.py`;
+the server's own work per drawing (Page.drawn) and per follow-up (Page.experiments), per map pick, what-if slider
+change and sandbox change; and the start-up time of app.build(model), and of the files it loads (filters' top
+patches, training snapshots, misread digits, MNIST test split).
 
 Run from the repository root: `python -m bench.bench_app`. The drawings are real pen-drawn UNIPEN digits (one stroke
-each, so that the last pen-up is the only one); they are used only for measuring.
+each, so that the last pen-up is the only one), drawn with the mouse; they are used only for measuring.
 """
-import argparse
-import asyncio
 import statistics
 import time
-from pathlib import Path
 
 import torch
 from playwright.sync_api import sync_playwright
 
 import app
-from gradio.events import SelectData
-from gradio.state_holder import SessionState
+from bench.common import dev_samples, parser, spread, timed
+from harness import chromium, mouse_stroke, open_app, serving
 from mnist_cnn import render
 from mnist_cnn.checkpoint import load_model
-from mnist_cnn.strokes import draw_strokes, load_samples
-from mnist_cnn.widgets import PAD_READY_JS, data_url
-from bench.serve import serving
+from mnist_cnn.strokes import draw_strokes
+from mnist_cnn.widgets import data_url
 
-REPO = Path(__file__).resolve().parent.parent
-UNIPEN = REPO.parent / "shared" / "data" / "unipen-digits-dev.json"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+READING = ("prediction", *render.PANELS, "kernel-detail", "saliency", "softmax-steps")
+FOLLOW = ("sandbox", "occlusion")  # pictures of the experiments that follow each reading
+QUIET_MS = 800  # the page counts as settled once none of those changed for this long
 
-PICTURED = app.PANELS + ("kernel-detail", "saliency")  # outputs whose picture must be shown
-
-# Resolves, in the page, when the prediction, every picture and the softmax table are shown; ms since the pen went up.
-WAIT_SHOWN = """(ids) => new Promise((resolve) => {
-    const shown = () => document.querySelector('#prediction .output-class')
-        && document.querySelector('#softmax-steps table') && ids.every((id) => {
-            const img = document.querySelector('#' + id + ' img');
-            return img && img.complete && img.naturalWidth > 0;
-        });
-    const check = () => {
-        if (!shown()) return;
-        observer.disconnect();
-        document.removeEventListener('load', check, true);
-        requestAnimationFrame(() => resolve(performance.now() - window.penUp));  // the frame that paints them
-    };
-    const observer = new MutationObserver(check);
+# Started at pen-up: records when each output last changed; resolves once all are shown and quiet, with the ms from
+# pen-up to each one's last change (null: it did not change after pen-up, the live reading had already shown it).
+SETTLED_JS = """([ids, quiet]) => new Promise((resolve) => {
+    const penUp = performance.now(), last = {};
+    const shown = () => ids.every((id) => {
+        const el = document.getElementById(id), img = el && el.querySelector('img');
+        return el && (id === 'prediction' ? el.querySelector('.output-class')
+                      : id === 'softmax-steps' ? el.querySelector('table') : img && img.complete && img.naturalWidth);
+    });
+    const observer = new MutationObserver((records) => {
+        const now = performance.now();
+        for (const r of records) for (const id of ids) if (document.getElementById(id)?.contains(r.target)) last[id] = now;
+    });
     observer.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
-    document.addEventListener('load', check, true);
+    const check = () => {
+        const latest = Math.max(penUp, ...Object.values(last));
+        if (!shown() || performance.now() - latest < quiet) return setTimeout(check, 50);
+        observer.disconnect();
+        resolve(Object.fromEntries(ids.map((id) => [id, id in last ? last[id] - penUp : null])));
+    };
+    setTimeout(check, 50);
 })"""
 
 
-def single_stroke_drawings(n: int) -> list[dict]:
-    """Up to n one-stroke UNIPEN digits, spread over the 10 classes."""
-    by_digit = {d: [s for s in load_samples(UNIPEN) if s["label"] == d and len(s["strokes"]) == 1] for d in range(10)}
-    picked = []
-    for i in range(n):
-        for d in range(10):
-            if len(picked) < n and i < len(by_digit[d]):
-                picked.append(by_digit[d][i])
-    return picked
-
-
-def percentile(values: list, q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
-
-
-def mouse_stroke(page, stroke: list, steps: int = 1) -> None:
-    """Draw one stroke given in the unit square with the mouse, on the middle 70% of the pad's canvas."""
-    box = page.locator("#draw canvas").bounding_box()
-    at = [(box["x"] + (0.15 + 0.7 * x) * box["width"], box["y"] + (0.15 + 0.7 * y) * box["height"]) for x, y in stroke]
-    page.mouse.move(*at[0])
-    page.mouse.down()
-    for point in at[1:]:
-        page.mouse.move(*point, steps=steps)
-    page.mouse.up()
-
-
-def browser_latencies(url: str, drawings: list[dict]) -> tuple[list[float], int]:
-    """ms from pen-up to everything shown, for each drawing (after one warm-up), and how many were read right."""
-    latencies, right = [], 0
+def browser_latencies(url: str, drawings: list[dict]) -> tuple[dict[str, list[float]], int, int]:
+    """ms from pen-up to the prediction, to every reading panel and to every panel (after one warm-up drawing);
+    how many drawings were read right, and how many had nothing left to change after pen-up."""
+    times, right, unchanged = {"prediction": [], "reading": [], "all": []}, 0, 0
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(url)
-        page.wait_for_function(PAD_READY_JS)
-        page.evaluate("document.addEventListener('pointerup', () => { window.penUp = performance.now(); }, true)")
+        browser = chromium(p)
+        page = open_app(browser, url)
+        page.evaluate("window.settled = null; document.addEventListener('pointerup', (e) => "
+                      "{ if (e.target.closest('#draw')) window.settled = (" + SETTLED_JS + ")(window.watch); }, true)")
+        page.evaluate("(w) => { window.watch = w; }", [list(READING + FOLLOW), QUIET_MS])
         for i, sample in enumerate(drawings[:1] + drawings):
             page.click("#clear")
             page.wait_for_selector("#act-output img", state="detached")
-            page.wait_for_selector("#softmax-steps table", state="detached")
-            page.evaluate(f"(ids) => {{ window.shown = ({WAIT_SHOWN})(ids); }}", list(PICTURED))
-            mouse_stroke(page, sample["strokes"][0])
-            ms = page.evaluate("window.shown")
-            if i > 0:
-                latencies.append(ms)
-                right += page.inner_text("#prediction .output-class").strip() == str(sample["label"])
+            mouse_stroke(page, sample["strokes"][0], steps=1)
+            last = page.evaluate("window.settled")
+            if i == 0:
+                continue
+            right += page.inner_text("#prediction .output-class").strip() == str(sample["label"])
+            if last["prediction"] is None:
+                unchanged += 1
+                continue
+            changed = [v for v in last.values() if v is not None]
+            times["prediction"].append(last["prediction"])
+            times["reading"].append(max(v for k, v in last.items() if k in READING and v is not None))
+            times["all"].append(max(changed))
         browser.close()
-    return latencies, right
+    return times, right, unchanged
 
 
-def handler(demo, elem_id: str, event: str):
-    """The function the app runs when the element with this id fires event."""
-    return next(f for f in demo.fns.values() for block_id, name in f.targets
-                if name == event and getattr(demo.blocks.get(block_id), "elem_id", None) == elem_id)
+def server_work(demo, drawings: list[dict], repeats: int) -> dict[str, list[float]]:
+    """ms of the page's handlers (Gradio's own pre- and postprocessing left out), in this process, on one thread."""
+    page = demo.page
+    urls = [data_url(draw_strokes(s["strokes"])) for s in drawings] * repeats
+    read = [page.drawn(u, None, None, "en") for u in urls[:len(drawings)]]  # the sessions' state after each drawing
+    cases = {
+        "drawing (Page.drawn)": lambda i: page.drawn(urls[i], None, None, "en"),
+        "follow-up (Page.experiments: sandbox, shift curve, occlusion, learning)":
+            lambda i: page.experiments(read[i % len(read)]["current"], 1, 1, 2, i % 5, None, "en"),
+        "map pick (conv2)": lambda i: page.pick(i % 64, read[i % len(read)]["current"], None, "en", panel="act-conv2"),
+        "what-if slider": lambda i: page.what_if(read[i % len(read)]["original"], i % 5 - 2, 1, 15, 0.9, 0, None,
+                                                 None, "en"),
+        "sandbox change": lambda i: page.sandbox(read[i % len(read)]["current"], i % 3, 1 + i % 3, (2, 1)[i % 2],
+                                                 None, "en"),
+    }
+    return {name: timed(fn, list(range(len(urls)))) for name, fn in cases.items()}
 
 
-def selected(index) -> SelectData:
-    """The event data of a click: a map's pixel [x, y] or a gallery's picture number."""
-    return SelectData(None, {"index": index, "value": None})
-
-
-def server_work(drawings: list[dict], repeats: int = 3) -> dict[str, list[float]]:
-    """ms of the server's whole handling (Gradio's pre- and postprocessing included), in process: of one drawing,
-    of a click on a conv2 map (its filter worked out on that drawing), and of a click on a misread test digit."""
-    demo = app.build(load_model())
-    drawn = handler(demo, "draw", "drawn")
-    on_map = handler(demo, "act-conv2", "select")
-    on_mistake = handler(demo, "mistakes", "select")
-    urls = [data_url(draw_strokes(s["strokes"])) for s in drawings]
-    ox, oy = render.GRIDS["act-conv2"].origin(5)  # inside the map of channel 5
-
-    async def run() -> dict[str, list[float]]:
-        state, times = SessionState(demo), {"drawing": [], "map click": [], "misread digit": []}
-        for i, url in enumerate(urls * repeats):
+def start_up(model, runs: int) -> dict[str, list[float]]:
+    """Seconds of app.build(model) as shipped, and of the loading it does: the filters' top patches, the training
+    snapshots (with the loss curve), the misread digits, the MNIST test split (with the page left out, without
+    Stale errors: a page without snapshots cannot be built yet, its learning slider would run from 0 to 0)."""
+    loads = {"load_filter_top": app.load_filter_top, "load_mistakes": app.load_mistakes,
+             "load_snapshots + load_loss_curve": lambda: (app.load_snapshots(), app.load_loss_curve()),
+             "load_mnist('test')": lambda: app.load_mnist("test")}
+    out = {"app.build(model)": [], **{name: [] for name in loads}}
+    for _ in range(runs):
+        t = time.perf_counter()
+        app.build(model).close()
+        out["app.build(model)"].append(time.perf_counter() - t)
+        for name, load in loads.items():
             t = time.perf_counter()
-            await demo.process_api(drawn, [url, None], state)
-            times["drawing"].append(1000 * (time.perf_counter() - t))
-            t = time.perf_counter()
-            await demo.process_api(on_map, [None], state, event_data=selected([ox + 9, oy + 9]))
-            times["map click"].append(1000 * (time.perf_counter() - t))
-            t = time.perf_counter()
-            await demo.process_api(on_mistake, [None], state, event_data=selected(i % 10))
-            times["misread digit"].append(1000 * (time.perf_counter() - t))
-        return times
-
-    return asyncio.run(run())
+            load()
+            out[name].append(time.perf_counter() - t)
+    return out
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--drawings", type=int, default=30)
-    parser.add_argument("--port", type=int, default=0, help="port for the app (0: any free one)")
-    args = parser.parse_args()
+    args = parser(__doc__)
+    args.add_argument("--drawings", type=int, default=30, help="one-stroke dev digits drawn in Chromium")
+    args.add_argument("--repeats", type=int, default=3, help="passes over the drawings for the server's work")
+    args.add_argument("--builds", type=int, default=3, help="timed app.build() of each kind")
+    args.add_argument("--port", type=int, default=0, help="port for the app (0: any free one)")
+    args = args.parse_args()
     torch.set_num_threads(1)
-    drawings = single_stroke_drawings(args.drawings)
+    drawings = dev_samples(strokes=1)[:args.drawings]
 
     with serving("app.py", args.port) as (_, url):
-        latencies, right = browser_latencies(url, drawings)
-    work = server_work(drawings)
+        latencies, right, unchanged = browser_latencies(url, drawings)
+    model = load_model()
+    builds = start_up(model, args.builds)
+    work = server_work(app.build(model), drawings, args.repeats)
 
-    print(f"{len(latencies)} one-stroke UNIPEN drawings in headless Chromium, read right: {right}/{len(latencies)}")
-    print(f"pen-up to prediction, all panels and close-ups shown: p50 {statistics.median(latencies):.0f} ms, "
-          f"p90 {percentile(latencies, 90):.0f} ms (goal: p50 <= 150 ms)")
+    n = len(drawings)
+    print(f"{n} one-stroke UNIPEN drawings drawn with the mouse in headless Chromium; read right: {right}/{n}; "
+          f"nothing left to change at pen-up (the live reading had shown it): {unchanged}")
+    for name, ms in latencies.items():
+        what = {"prediction": "the prediction", "reading": "prediction, every panel and close-up",
+                "all": "all that and the sandbox and occlusion"}[name]
+        print(f"pen-up to {what} shown: {spread(ms, digits=0)}" if ms else f"pen-up to {what}: no timings")
     for name, ms in work.items():
-        goal = " (goal: p50 <= 15 ms)" if name == "drawing" else ""
-        print(f"server work per {name} (everything it shows, encoded): p50 {statistics.median(ms):.1f} ms, "
-              f"p90 {percentile(ms, 90):.1f} ms{goal}")
+        print(f"server work per {name}: {spread(ms)}")
+    for name, s in builds.items():
+        print(f"start-up, {name}: median {statistics.median(s):.2f} s (min {min(s):.2f}, n {len(s)})")
 
 
 if __name__ == "__main__":

@@ -2,49 +2,32 @@
 
 Run from the repository root: `python -m bench.bench_detail`.
 """
-import argparse
-import io
 import statistics
 import time
 
 import torch
 
+from bench.common import parser, png, timed
 from mnist_cnn.analysis import kernel_detail, saliency, softmax_steps
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.mistakes import load_mistakes
+from mnist_cnn.pipeline import activations
 from mnist_cnn.render_detail import kernel_html, kernel_picture, mistakes_gallery, saliency_picture, softmax_html
 
 
-def png(img) -> bytes:
-    """PNG bytes, as Gradio would send them."""
-    buf = io.BytesIO()
-    img.save(buf, "PNG")
-    return buf.getvalue()
-
-
-def median_ms(fn, inputs: list) -> float:
-    """Median wall time of fn over the inputs, in ms."""
-    times = []
-    for x in inputs:
-        t = time.perf_counter()
-        fn(x)
-        times.append(time.perf_counter() - t)
-    return 1000 * statistics.median(times)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--n", type=int, default=50, help="test digits to time")
-    args = parser.parse_args()
+    args = parser(__doc__)
+    args.add_argument("--n", type=int, default=50, help="test digits to time")
+    args = args.parse_args()
     torch.set_num_threads(1)
     model = load_model()
     images, _ = load_mnist("test")
     xs = [normalise(images[i:i + 1]) for i in range(args.n)]
 
-    def acts(x):
+    def acts(x):  # without the batch dimension, as the app keeps them
         with torch.no_grad():
-            return model(x, return_activations=True)[1]
+            return activations(model, x)
 
     cases = {
         "forward pass (for reference)": lambda x: acts(x),
@@ -57,8 +40,7 @@ def main() -> None:
         "softmax_steps + html (from acts)": lambda x: softmax_html(softmax_steps(acts(x)["logits"]), "es"),
     }
     for name, fn in cases.items():
-        fn(xs[0])  # warm-up
-        print(f"{name:<40} {median_ms(fn, xs):6.2f} ms")
+        print(f"{name:<40} {statistics.median(timed(fn, xs)):6.2f} ms")
     t = time.perf_counter()
     mistakes = load_mistakes()
     gallery = mistakes_gallery(mistakes, images)

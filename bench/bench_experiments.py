@@ -3,25 +3,22 @@ with its picture and HTML, and the start-up cost of the filter_top lookup.
 
 Run from the repository root: `python -m bench.bench_experiments`.
 """
-import argparse
 import statistics
 import time
 from pathlib import Path
 
 import torch
 
-from bench.bench_detail import png
+from bench.common import parser, png, timed
 from mnist_cnn.checkpoint import load_model
-from mnist_cnn.data import REPO, load_mnist, normalise
+from harness import DEV
+from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.experiments import moved, occlusion, sandbox, shift_curve
 from mnist_cnn.filter_top import load_filter_top, top_patches
 from mnist_cnn.preprocess import prepare
 from mnist_cnn.render_experiments import (filter_top_html, filter_top_picture, occlusion_html, occlusion_picture,
                                           sandbox_html, sandbox_picture, shift_html)
 from mnist_cnn.strokes import draw_strokes, load_samples
-
-STROKES = REPO.parent / "shared" / "data" / "unipen-digits-dev.json"
-
 
 def drawn_inputs(path: Path, n: int) -> tuple[list[torch.Tensor], str]:
     """n pen-drawn digits prepared as the app prepares them (MNIST test digits without the strokes file)."""
@@ -31,22 +28,11 @@ def drawn_inputs(path: Path, n: int) -> tuple[list[torch.Tensor], str]:
     return [normalise(images[i:i + 1]) for i in range(n)], f"{n} MNIST test digits ({path} not found)"
 
 
-def timed(fn, runs: list) -> list[float]:
-    """Wall time of fn(arg) in ms for each arg of runs, after one warm-up call."""
-    fn(runs[0])
-    times = []
-    for arg in runs:
-        t = time.perf_counter()
-        fn(arg)
-        times.append(1000 * (time.perf_counter() - t))
-    return times
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--runs", type=int, default=50, help="calls per function, one drawn digit each")
-    parser.add_argument("--strokes", type=Path, default=STROKES, help="pen strokes json of drawn digits")
-    args = parser.parse_args()
+    args = parser(__doc__)
+    args.add_argument("--runs", type=int, default=50, help="calls per function, one drawn digit each")
+    args.add_argument("--strokes", type=Path, default=DEV, help="pen strokes json of drawn digits")
+    args = args.parse_args()
     torch.set_num_threads(1)
     model = load_model()
     xs, what = drawn_inputs(args.strokes, args.runs)

@@ -23,13 +23,12 @@ from pathlib import Path
 import torch
 from gradio_client import Client, handle_file
 
-from bench.serve import serving
+from bench.common import cpu_seconds, parser, quantile, rss_mb
+from harness import DEV, REPO, serving
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.pipeline import confidences, read_digit
 from mnist_cnn.strokes import load_samples, random_drawing
 
-REPO = Path(__file__).resolve().parent.parent
-UNIPEN = REPO.parent / "shared" / "data" / "unipen-digits-dev.json"
 APPS = {"floor": ("bench/floor_app.py",), "cnn": ("bench/floor_app.py", "--cnn"), "app": ("app.py",)}
 TOLERANCE = 1e-6  # an answer equals the one alone if every confidence is within this
 
@@ -37,27 +36,13 @@ TOLERANCE = 1e-6  # an answer equals the one alone if every confidence is within
 def drawings(n: int, folder: Path, seed: int) -> list[str]:
     """n PNG files of UNIPEN digits drawn as a person might on the app's canvas (brush, size and place vary)."""
     rng = random.Random(seed)
-    samples = load_samples(UNIPEN)
+    samples = load_samples(DEV)
     paths = []
     for i in range(n):
         path = folder / f"drawing_{i}.png"
         random_drawing(rng.choice(samples)["strokes"], rng).save(path)
         paths.append(str(path))
     return paths
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process in MB, from /proc (VmRSS is in kB)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for process {pid}")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time a process has used so far, from /proc (fields 14 and 15 of stat, in ticks)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def answer(result: dict) -> dict[str, float]:

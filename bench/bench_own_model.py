@@ -4,7 +4,6 @@ whole 10,000-digit test split would take.
 
 Run from the repository root: `python -m bench.bench_own_model`. Figures are printed, not asserted.
 """
-import argparse
 import statistics
 import tempfile
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
+from bench.common import parser
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.own_model import accuracy, accuracy_digits, load_own_model
@@ -31,9 +31,9 @@ def timed(runs: int, work) -> tuple[float, float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--runs", type=int, default=15, help="timed runs of each step")
-    args = parser.parse_args()
+    args = parser(__doc__)
+    args.add_argument("--runs", type=int, default=15, help="timed runs of each step")
+    args = args.parse_args()
     torch.set_num_threads(1)
     images, labels = load_mnist("test")
     digits = accuracy_digits(images, labels)

@@ -4,7 +4,6 @@ and how much the MNIST recipe matters: accuracy on the pen-drawn dev set against
 Run from the repository root: `python -m bench.bench_preprocess`. The drawings are real pen-drawn UNIPEN digits,
 used only for measuring.
 """
-import argparse
 import random
 import statistics
 import time
@@ -14,13 +13,12 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
+from bench.common import parser
+from harness import DEV
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.data import normalise
 from mnist_cnn.preprocess import prepare
 from mnist_cnn.strokes import load_samples, random_drawing
-
-UNIPEN = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "unipen-digits-dev.json"
-
 
 def naive(img: Image.Image) -> torch.Tensor:
     """What many demos do: shrink the whole canvas to 28×28 and invert it."""
@@ -33,10 +31,10 @@ def ms(seconds: list[float]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--strokes", type=Path, default=UNIPEN, help="strokes json to draw the digits from")
-    parser.add_argument("--repeats", type=int, default=3, help="timed passes over the drawings")
-    args = parser.parse_args()
+    args = parser(__doc__)
+    args.add_argument("--strokes", type=Path, default=DEV, help="strokes json to draw the digits from")
+    args.add_argument("--repeats", type=int, default=3, help="timed passes over the drawings")
+    args = args.parse_args()
     torch.set_num_threads(1)
     model = load_model()
     rng = random.Random(0)

@@ -3,15 +3,12 @@
 Run from the repository root: `python -m bench.screenshot` (starts `python app.py`, draws a 2 in headless Chromium,
 then clicks one map of conv2 so that "Look closer" shows that filter worked out).
 """
-import argparse
 from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from bench.bench_app import ARGS, CHROMIUM, REPO, mouse_stroke
-from bench.serve import serving
-from mnist_cnn.render import GRIDS
-from mnist_cnn.widgets import PAD_READY_JS
+from bench.common import parser
+from harness import REPO, chromium, mouse_stroke, open_app, serving
 
 # A "2" in the unit square (x right, y down): the arc, the diagonal, the base.
 TWO = [(0.2, 0.3), (0.28, 0.14), (0.42, 0.05), (0.6, 0.05), (0.75, 0.14), (0.8, 0.3), (0.74, 0.46), (0.55, 0.63),
@@ -19,25 +16,20 @@ TWO = [(0.2, 0.3), (0.28, 0.14), (0.42, 0.05), (0.6, 0.05), (0.75, 0.14), (0.8, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshot.png")
-    parser.add_argument("--lang", choices=["en-US", "es-ES"], default="en-US", help="the browser's language")
-    parser.add_argument("--port", type=int, default=0, help="port for the app (0: any free one)")
-    parser.add_argument("--conv2-filter", type=int, default=20, help="the conv2 map to click (-1: none)")
-    args = parser.parse_args()
+    args = parser(__doc__)
+    args.add_argument("--out", type=Path, default=REPO / "docs" / "screenshot.png")
+    args.add_argument("--lang", choices=["en-US", "es-ES"], default="en-US", help="the browser's language")
+    args.add_argument("--port", type=int, default=0, help="port for the app (0: any free one)")
+    args.add_argument("--conv2-filter", type=int, default=20, help="the conv2 map to click (-1: none)")
+    args = args.parse_args()
     with serving("app.py", args.port) as (_, url), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(locale=args.lang, viewport={"width": 1280, "height": 900})
-        page.goto(url)
-        page.wait_for_function(PAD_READY_JS)
+        browser = chromium(p)
+        page = open_app(browser, url, locale=args.lang)
         mouse_stroke(page, TWO, steps=6)
         expect(page.locator("#act-output img")).to_have_count(1, timeout=15_000)
         if args.conv2_filter >= 0:
-            maps = page.locator("#act-conv2 img")
-            scale = maps.bounding_box()["width"] / maps.evaluate("(i) => i.naturalWidth")
-            x, y = GRIDS["act-conv2"].origin(args.conv2_filter)
-            maps.click(position={"x": (x + 10) * scale, "y": (y + 10) * scale})
-            expect(page.locator("#kernel-detail .l-en")).to_contain_text(f"filter {args.conv2_filter}:")
+            page.locator(f"#act-conv2 button[data-index='{args.conv2_filter}']").click()
+            expect(page.locator("#kernel-detail .pic > .l-en")).to_contain_text(f"filter {args.conv2_filter}:")
         page.wait_for_timeout(500)  # let the last pictures paint
         args.out.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(args.out), full_page=True)

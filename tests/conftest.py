@@ -2,20 +2,13 @@
 test session, and Debian's Chromium to look at it."""
 import math
 import os
-import socket
-from pathlib import Path
 
 import pytest
 import torch
 
+from harness import CHROMIUM, DEV, chromium, launch, open_app
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.strokes import load_samples
-
-CHROMIUM = Path("/usr/bin/chromium")
-# Real pen-drawn digits from writers never trained on, beside the repo: for measuring only, never shipped
-DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "unipen-digits-dev.json"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 # Pen strokes in the unit square (x right, y down), shaped like the digits a person draws.
 STROKES = {
@@ -46,22 +39,13 @@ def digit_strokes():
     return STROKES
 
 
-def free_port() -> int:
-    """A TCP port that nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def served(model):
     """The app's Blocks, served by this process for the whole session."""
     import app
 
     torch.set_num_threads(1)
-    demo = app.build(model)
-    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
-                **app.LAUNCH)
+    demo = launch(app.build(model))
     yield demo
     demo.close()
 
@@ -80,7 +64,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        b = chromium(p)
         yield b
         b.close()
 
@@ -89,13 +73,4 @@ def browser():
 def open_page(browser, app_url):
     """A function that opens the app in a new browser context and returns the page once its pen works; its keywords
     are Playwright's context options (English and 1280×900 unless told)."""
-    from mnist_cnn.widgets import PAD_READY_JS
-
-    def open_(**options):
-        options = {"locale": "en-US", "viewport": {"width": 1280, "height": 900}, **options}
-        page = browser.new_context(**options).new_page()
-        page.set_default_timeout(15_000)
-        page.goto(app_url)
-        page.wait_for_function(PAD_READY_JS)
-        return page
-    return open_
+    return lambda **options: open_app(browser, app_url, **options)

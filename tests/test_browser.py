@@ -5,22 +5,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from harness import draw
 from mnist_cnn import text, views
 from mnist_cnn.mistakes import load_mistakes
 from mnist_cnn.render import GRIDS, MARK, PAGE, PANELS
-
-
-def draw(page, strokes) -> None:
-    """Draw strokes given in the unit square with the mouse, on the middle 70% of the canvas, as a person would."""
-    box = page.locator("#draw canvas").bounding_box()
-    for stroke in strokes:
-        at = [(box["x"] + (0.15 + 0.7 * x) * box["width"], box["y"] + (0.15 + 0.7 * y) * box["height"])
-              for x, y in stroke]
-        page.mouse.move(*at[0])
-        page.mouse.down()
-        for point in at[1:]:
-            page.mouse.move(*point, steps=4)
-        page.mouse.up()
 
 
 def predicted(page):

@@ -15,7 +15,7 @@ from gradio.utils import get_upload_folder
 import app
 from mnist_cnn.strokes import draw_strokes
 from mnist_cnn.widgets import READ, data_url
-from raw_queue import call, events
+from harness import call, events
 
 opened: list[str] = []  # every path this process opens while `watching` is set
 watching = threading.Event()

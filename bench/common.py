@@ -1,0 +1,64 @@
+"""What the benchmark scripts share: their argument parser, percentiles in ms, timing a function, a process's memory
+and CPU time, PNG bytes as Gradio sends them, and the pen-drawn dev digits (harness.DEV) for measuring only."""
+import argparse
+import io
+import os
+import statistics
+import time
+from pathlib import Path
+
+from harness import DEV
+from mnist_cnn.strokes import load_samples
+
+
+def parser(doc: str) -> argparse.ArgumentParser:
+    """An argument parser that shows the script's docstring and every option's default."""
+    return argparse.ArgumentParser(description=doc, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+
+
+def quantile(values: list[float], q: int) -> float:
+    """The q-th percentile (1-99) of values."""
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def spread(ms: list[float], high: int = 90, digits: int = 1) -> str:
+    """"p50 … ms, p90 … ms (n …)" of timings in ms."""
+    return f"p50 {statistics.median(ms):.{digits}f} ms, p{high} {quantile(ms, high):.{digits}f} ms (n {len(ms)})"
+
+
+def timed(fn, args: list, warm_up: bool = True) -> list[float]:
+    """Wall time of fn(arg) in ms for each arg, after one warm-up call."""
+    if warm_up:
+        fn(args[0])
+    times = []
+    for arg in args:
+        t = time.perf_counter()
+        fn(arg)
+        times.append(1000 * (time.perf_counter() - t))
+    return times
+
+
+def rss_mb(pid: int | None = None) -> float:
+    """Resident memory of a process (this one by default) in MB, from /proc (VmRSS is in kB)."""
+    status = Path(f"/proc/{pid or os.getpid()}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1]) / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far, from /proc (fields 14 and 15 of stat, in ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def png(img) -> bytes:
+    """PNG bytes, as Gradio would send them."""
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def dev_samples(path: Path = DEV, strokes: int | None = None) -> list[dict]:
+    """The pen-drawn dev digits (those of exactly `strokes` strokes, if given), spread over the 10 classes."""
+    samples = [s for s in load_samples(path) if strokes is None or len(s["strokes"]) == strokes]
+    by_digit = [[s for s in samples if s["label"] == d] for d in range(10)]
+    return [s for row in zip(*by_digit) for s in row]

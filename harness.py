@@ -1,0 +1,128 @@
+"""What the tests and the benchmarks share: Debian's Chromium, the app served on a free loopback port (in this process
+or a subprocess), the pen on the pad driven by the mouse, and a raw client of Gradio's queue, as an attacker uses it.
+"""
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent
+# Real pen-drawn digits from writers never trained on, beside the repo: for measuring only, never shipped
+DEV = REPO.parent / "shared" / "data" / "unipen-digits-dev.json"
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    """A TCP port that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def launch(demo, **options):
+    """Serve the app's Blocks from this process on a free loopback port (app.LAUNCH's settings); returns demo."""
+    import app
+
+    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
+                **{**app.LAUNCH, **options})
+    return demo
+
+
+@contextlib.contextmanager
+def serving(script: str = "app.py", port: int = 0, timeout: float = 120, args: tuple = ()):
+    """Run `python script *args` on 127.0.0.1:port (0: any free port); yields (process, url) once it serves its page."""
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    server = subprocess.Popen([sys.executable, script, *args], cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + timeout
+        while not serves(url):
+            if server.poll() is not None or time.time() > deadline:
+                sys.exit(f"{script} did not serve a page at {url} within {timeout:.0f} s")
+            time.sleep(0.3)
+        yield server, url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def serves(url: str) -> bool:
+    with contextlib.suppress(httpx.HTTPError):
+        return httpx.get(url, timeout=2).status_code == 200
+    return False
+
+
+def chromium(playwright):
+    """Debian's Chromium, headless, launched by Playwright."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+
+
+def open_app(browser, url: str, **options):
+    """The app in a new browser context (Playwright's context options; English and 1280×900 unless told), once its
+    pen works."""
+    from mnist_cnn.widgets import PAD_READY_JS
+
+    options = {"locale": "en-US", "viewport": {"width": 1280, "height": 900}, **options}
+    page = browser.new_context(**options).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(url)
+    page.wait_for_function(PAD_READY_JS)
+    return page
+
+
+def mouse_stroke(page, stroke: list, steps: int = 4) -> None:
+    """Draw one stroke given in the unit square (x right, y down) with the mouse, on the middle 70% of the pad."""
+    box = page.locator("#draw canvas").bounding_box()
+    at = [(box["x"] + (0.15 + 0.7 * x) * box["width"], box["y"] + (0.15 + 0.7 * y) * box["height"]) for x, y in stroke]
+    page.mouse.move(*at[0])
+    page.mouse.down()
+    for point in at[1:]:
+        page.mouse.move(*point, steps=steps)
+    page.mouse.up()
+
+
+def draw(page, strokes: list, steps: int = 4) -> None:
+    """Draw strokes with the mouse, one after another, as a person would."""
+    for stroke in strokes:
+        mouse_stroke(page, stroke, steps)
+
+
+def events(url: str) -> list[dict]:
+    """Every event of the page, from its config as the browser gets it: fn_index, its input components' types, its
+    api name (if any), whether it runs on the server, its triggers [(block id, event name)]."""
+    cfg = httpx.get(url.rstrip("/") + "/config", timeout=20).json()
+    kinds = {c["id"]: c["type"] for c in cfg["components"]}
+    return [{"fn_index": i, "inputs": [kinds.get(c) for c in d["inputs"]], "api_name": d.get("api_name"),
+             "backend": d.get("backend_fn", True), "trigger": d["targets"]}
+            for i, d in enumerate(cfg["dependencies"])]
+
+
+def call(url: str, fn_index: int, data: list, event_data=None, session: str | None = None,
+         timeout: float = 30) -> dict:
+    """Join the queue with an event and raw data, and return the final message: {"success": bool, "output": ...}."""
+    session = session or uuid.uuid4().hex
+    base = url.rstrip("/") + "/gradio_api"
+    body = {"data": data, "fn_index": fn_index, "session_hash": session, "event_data": event_data,
+            "trigger_id": None}
+    with httpx.Client(timeout=timeout) as client:
+        # json.dumps writes NaN and Infinity as JavaScript would, which strict JSON encoders refuse to send
+        joined = client.post(base + "/queue/join", content=json.dumps(body),
+                             headers={"content-type": "application/json"})
+        if joined.status_code != 200:
+            return {"success": False, "status": joined.status_code, "output": joined.text}
+        with client.stream("GET", base + "/queue/data", params={"session_hash": session}) as stream:
+            for line in stream.iter_lines():
+                if line.startswith("data:") and (message := json.loads(line[5:])).get("msg") == "process_completed":
+                    return message
+    return {"success": False, "output": "no answer"}
