@@ -88,7 +88,8 @@ def main() -> None:
     parser.add_argument("--strokes", type=Path, default=None,
                         help="a strokes json (e.g. ../shared/data/unipen-digits-dev.json): draw each digit on the "
                              "app's canvas and read it through the app's preprocessing, instead of MNIST")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the brush, size and place of each drawing, and of the writing styles")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the brush, size and place of each drawing, and of the writing styles")
     args = parser.parse_args()
     torch.set_num_threads(1)
     model = load_model(args.weights)

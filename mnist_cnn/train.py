@@ -136,7 +136,8 @@ def main() -> None:
     kept, losses, curve = {}, [], []  # kept: {step: (record, weights)} for the snapshots
 
     def keep(step: int, label: str, accuracy: float) -> None:
-        record = {"step": step, "epoch": round(step / per_epoch, 4), "label": label, "test_accuracy": round(accuracy, 4)}
+        record = {"step": step, "epoch": round(step / per_epoch, 4), "label": label,
+                  "test_accuracy": round(accuracy, 4)}
         kept[step] = (record, snapshots.state_copy(model))
 
     step = 0
