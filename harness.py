@@ -100,11 +100,12 @@ def draw(page, strokes: list, steps: int = 4) -> None:
 
 def events(url: str) -> list[dict]:
     """Every event of the page, from its config as the browser gets it: fn_index, its input components' types, its
-    api name (if any), whether it runs on the server, its triggers [(block id, event name)]."""
+    api name (if any), whether it runs on the server, its triggers [(block id, event name)], and the event it follows
+    (the fn_index whose success runs it, or None)."""
     cfg = httpx.get(url.rstrip("/") + "/config", timeout=20).json()
     kinds = {c["id"]: c["type"] for c in cfg["components"]}
     return [{"fn_index": i, "inputs": [kinds.get(c) for c in d["inputs"]], "api_name": d.get("api_name"),
-             "backend": d.get("backend_fn", True), "trigger": d["targets"]}
+             "backend": d.get("backend_fn", True), "trigger": d["targets"], "after": d.get("trigger_after")}
             for i, d in enumerate(cfg["dependencies"])]
 
 

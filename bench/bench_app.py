@@ -14,7 +14,7 @@ import torch
 from playwright.sync_api import sync_playwright
 
 import app
-from bench.common import dev_samples, parser, spread, timed
+from bench.common import arguments, dev_samples, spread, timed
 from harness import chromium, mouse_stroke, open_app, serving
 from mnist_cnn import render
 from mnist_cnn.checkpoint import load_model
@@ -116,12 +116,9 @@ def start_up(model, runs: int) -> dict[str, list[float]]:
 
 
 def main() -> None:
-    args = parser(__doc__)
-    args.add_argument("--drawings", type=int, default=30, help="one-stroke dev digits drawn in Chromium")
-    args.add_argument("--repeats", type=int, default=3, help="passes over the drawings for the server's work")
-    args.add_argument("--builds", type=int, default=3, help="timed app.build() of each kind")
-    args.add_argument("--port", type=int, default=0, help="port for the app (0: any free one)")
-    args = args.parse_args()
+    args = arguments(__doc__, {"drawings": (30, "one-stroke dev digits drawn in Chromium"),
+                               "repeats": (3, "passes over the drawings for the server's work"),
+                               "builds": (3, "timed app.build() of each kind"), "port": (0, "the app's port (0: any)")})
     torch.set_num_threads(1)
     drawings = dev_samples(strokes=1)[:args.drawings]
 

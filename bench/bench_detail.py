@@ -7,7 +7,7 @@ import time
 
 import torch
 
-from bench.common import parser, png, timed
+from bench.common import arguments, png, timed
 from mnist_cnn.analysis import kernel_detail, saliency, softmax_steps
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.data import load_mnist, normalise
@@ -17,9 +17,7 @@ from mnist_cnn.render_detail import kernel_html, kernel_picture, mistakes_galler
 
 
 def main() -> None:
-    args = parser(__doc__)
-    args.add_argument("--n", type=int, default=50, help="test digits to time")
-    args = args.parse_args()
+    args = arguments(__doc__, {"n": (50, "test digits to time")})
     torch.set_num_threads(1)
     model = load_model()
     images, _ = load_mnist("test")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from bench.common import parser, png, timed
+from bench.common import arguments, png, timed
 from mnist_cnn.checkpoint import load_model
 from harness import DEV
 from mnist_cnn.data import load_mnist, normalise
@@ -29,10 +29,8 @@ def drawn_inputs(path: Path, n: int) -> tuple[list[torch.Tensor], str]:
 
 
 def main() -> None:
-    args = parser(__doc__)
-    args.add_argument("--runs", type=int, default=50, help="calls per function, one drawn digit each")
-    args.add_argument("--strokes", type=Path, default=DEV, help="pen strokes json of drawn digits")
-    args = args.parse_args()
+    args = arguments(__doc__, {"runs": (50, "calls per function, one drawn digit each"),
+                               "strokes": (DEV, "pen strokes json of drawn digits")})
     torch.set_num_threads(1)
     model = load_model()
     xs, what = drawn_inputs(args.strokes, args.runs)

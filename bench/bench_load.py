@@ -6,28 +6,31 @@ in one run.
 Prints, for each: throughput, p50/p99 latency, errors, the server's CPU time per request and its memory growth;
 then the throughput ratios, and whether every answer equals what that drawing gets alone (computed in this process
 first). The apps take turns in rounds, so that all see the same load from the rest of the machine.
-Run from the repository root: `python -m bench.bench_load`. The drawings are real pen-drawn UNIPEN digits, used
+Then the live pen (--live-users): simulated visitors each draw on the page's pad through the raw queue, as the page
+does: while the pen moves, the drawing so far every --interval ms (only the newest waits while one is read, as
+trigger_mode="always_last" does in the browser), then the whole drawing at pen-up, each reading followed by its
+experiments; prints pen-up to answer p50/p90, the server's memory growth and how long its page takes to load meanwhile.
+Run from the repository root: `python -m bench.bench_load` (`--only live` or `--only predict` for one part). The drawings are real pen-drawn UNIPEN digits, used
 only for measuring. Everything stays on the loopback interface.
 """
-import argparse
 import contextlib
-import os
 import random
-import statistics
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import torch
 from gradio_client import Client, handle_file
 
-from bench.common import cpu_seconds, parser, quantile, rss_mb
-from harness import DEV, REPO, serving
+from bench.common import arguments, cpu_seconds, quantile, rss_mb, spread
+from harness import DEV, call, events, serving
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.pipeline import confidences, read_digit
-from mnist_cnn.strokes import load_samples, random_drawing
+from mnist_cnn.strokes import draw_strokes, load_samples, random_drawing
+from mnist_cnn.widgets import data_url
 
 APPS = {"floor": ("bench/floor_app.py",), "cnn": ("bench/floor_app.py", "--cnn"), "app": ("app.py",)}
 TOLERANCE = 1e-6  # an answer equals the one alone if every confidence is within this
@@ -37,12 +40,9 @@ def drawings(n: int, folder: Path, seed: int) -> list[str]:
     """n PNG files of UNIPEN digits drawn as a person might on the app's canvas (brush, size and place vary)."""
     rng = random.Random(seed)
     samples = load_samples(DEV)
-    paths = []
     for i in range(n):
-        path = folder / f"drawing_{i}.png"
-        random_drawing(rng.choice(samples)["strokes"], rng).save(path)
-        paths.append(str(path))
-    return paths
+        random_drawing(rng.choice(samples)["strokes"], rng).save(folder / f"drawing_{i}.png")
+    return [str(folder / f"drawing_{i}.png") for i in range(n)]
 
 
 def answer(result: dict) -> dict[str, float]:
@@ -88,9 +88,8 @@ def summary(name: str, runs: list[dict], rss: tuple, expected: dict | None) -> d
     wall, cpu = sum(run["wall"] for run in runs), sum(run["cpu"] for run in runs)
     ms = sorted(1000 * t for _, t, _ in results)
     errors = [got for _, _, got in results if isinstance(got, Exception)]
-    q = statistics.quantiles(ms, n=100, method="inclusive")
     rate = len(results) / wall
-    print(f"{name:>5}: {rate:5.1f} req/s  p50 {q[49]:5.0f} ms  p99 {q[98]:5.0f} ms  errors {len(errors)}  "
+    print(f"{name:>5}: {rate:5.1f} req/s  p50 {quantile(ms, 50):5.0f} ms  p99 {quantile(ms, 99):5.0f} ms  errors {len(errors)}  "
           f"server CPU {1000 * cpu / len(results):4.1f} ms/req  "
           f"RSS {rss[0]:.0f} -> {rss[1]:.0f} MB (growth {rss[1] - rss[0]:+.1f} MB; after each turn "
           + " ".join(f"{run['rss']:.0f}" for run in runs) + ")")
@@ -115,16 +114,133 @@ def ratio(runs: dict, figures: dict, a: str, b: str) -> float:
     return overall
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--drawings", type=int, default=20, help="drawings each client sends to each app")
-    parser.add_argument("--rounds", type=int, default=4, help="turns per app; each sends drawings/rounds per client")
-    parser.add_argument("--timeout", type=float, default=120, help="seconds one request may take")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    torch.set_num_threads(1)
+def pad_events(url: str) -> tuple[int, int]:
+    """fn_index of the pad's "drawn" event and of the experiments that follow it, from the page's config."""
+    found = events(url)
+    pad = next(e["fn_index"] for e in found if e["trigger"] and e["trigger"][0][1] == "drawn")
+    return pad, next(e["fn_index"] for e in found if e["after"] == pad)
 
+
+def frames(strokes: list, n: int) -> list[str]:
+    """The drawing as the pad sends it while the pen moves: n data URLs, the last one the whole drawing."""
+    points = [(i, j) for i, stroke in enumerate(strokes) for j in range(len(stroke))]
+    cut = [points[max(1, round(len(points) * (k + 1) / n)) - 1] for k in range(n)]
+    return [data_url(draw_strokes([s[:j + 1] if i == last else s for i, s in enumerate(strokes[:last + 1])]))
+            for last, j in cut]
+
+
+class PadUser:
+    """One visitor drawing: what the page's pad sends, through the raw queue, one reading at a time; while one is
+    read, only the newest drawing waits (always_last); each reading is followed by its experiments."""
+
+    def __init__(self, url: str, fns: tuple[int, int], session: str, timeout: float = 60):
+        self.url, self.fns, self.session, self.timeout = url, fns, session, timeout
+        self.waiting, self.pen_up = None, None  # the newest drawing not yet sent; when the pen went up
+        self.answered = threading.Condition()
+        self.results = []  # (seconds from pen-up to the reading, to its experiments, success)
+        self.sender = threading.Thread(target=self.send_newest, daemon=True)
+        self.busy, self.stopped = False, False
+        self.sender.start()
+
+    def send(self, url: str, pen_up: float | None = None) -> None:
+        with self.answered:
+            self.waiting = (url, pen_up)
+            self.answered.notify_all()
+
+    def send_newest(self) -> None:
+        while True:
+            with self.answered:
+                while self.waiting is None and not self.stopped:
+                    self.answered.wait()
+                if self.stopped and self.waiting is None:
+                    return
+                (drawing, pen_up), self.waiting, self.busy = self.waiting, None, True
+            read = call(self.url, self.fns[0], [drawing, None, None, "en"], session=self.session,
+                        timeout=self.timeout)
+            t_read = time.perf_counter()
+            if read.get("success"):
+                call(self.url, self.fns[1], [None, 1, 1, 2, None, None, "en"], session=self.session,
+                     timeout=self.timeout)
+            with self.answered:
+                if pen_up is not None:
+                    self.results.append((t_read - pen_up, time.perf_counter() - pen_up, bool(read.get("success"))))
+                self.busy = False
+                self.answered.notify_all()
+
+    def draw(self, drawing: list[str], interval: float) -> None:
+        """The pen moves for len(drawing) - 1 intervals, sending the drawing so far, then goes up; returns once the
+        pen-up's reading and its experiments are answered."""
+        start = time.perf_counter()
+        for k, url in enumerate(drawing):
+            time.sleep(max(0.0, start + k * interval - time.perf_counter()))
+            self.send(url, time.perf_counter() if k == len(drawing) - 1 else None)
+        with self.answered:
+            while self.waiting is not None or self.busy:
+                self.answered.wait()
+
+    def stop(self) -> None:
+        with self.answered:
+            self.stopped = True
+            self.answered.notify_all()
+
+
+def live_pen(url: str, pid: int, args) -> None:
+    """--live-users visitors drawing --live-drawings digits each on the pad at once; print the figures."""
+    rng = random.Random(args.seed)
+    samples = load_samples(DEV)
+    pool = [frames(rng.choice(samples)["strokes"], args.frames) for _ in range(40)]  # drawings, as the pad sends them
+    fns = pad_events(url)
+    PadUser(url, fns, "warm-up").draw(pool[0], 0)
+    before, probes, done = rss_mb(pid), [], threading.Event()
+
+    def probe() -> None:  # someone opening the page meanwhile: its config, every half second
+        while not done.wait(0.5):
+            t = time.perf_counter()
+            httpx.get(url + "config", timeout=60)
+            probes.append(1000 * (time.perf_counter() - t))
+
+    users = [PadUser(url, fns, f"live-{i}") for i in range(args.live_users)]
+    watcher = threading.Thread(target=probe)
+    watcher.start()
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(len(users)) as run:
+        list(run.map(lambda i: [users[i].draw(rng.choice(pool), args.interval / 1000)
+                                for _ in range(args.live_drawings)], range(len(users))))
+    wall = time.perf_counter() - t0
+    done.set()
+    watcher.join()
+    for user in users:
+        user.stop()
+    results = [r for user in users for r in user.results]
+    print(f"live pen: {len(users)} users × {args.live_drawings} drawings, the drawing so far every {args.interval:.0f} ms "
+          f"for {args.frames - 1} intervals, then pen-up; {wall:.0f} s")
+    print(f"  pen-up to its reading: {spread([1000 * r[0] for r in results], digits=0)} (aim: p50 <= 150 ms); "
+          f"to its experiments too: {spread([1000 * r[1] for r in results], digits=0)}; "
+          f"failed: {sum(not r[2] for r in results)}")
+    print(f"  page config fetched meanwhile: {spread(probes, digits=0)}, max {max(probes, default=0):.0f} ms")
+    after = rss_mb(pid)
+    print(f"  server RSS {before:.0f} -> {after:.0f} MB (growth {after - before:+.1f} MB)")
+
+
+def main() -> None:
+    args = arguments(__doc__, {
+        "only": (None, "run one part only (default: both)", "predict", "live"), "clients": (32, "/predict clients"),
+        "drawings": (20, "drawings each client sends to each app"), "seed": (0, "of the drawings picked"),
+        "rounds": (4, "turns per app; each sends drawings/rounds per client"),
+        "timeout": (120.0, "seconds one request may take"), "live_users": (32, "visitors drawing on the pad at once"),
+        "live_drawings": (10, "drawings each of them makes"),
+        "frames": (8, "drawings sent per drawing: while the pen moves, then at pen-up"),
+        "interval": (100.0, "ms between the drawings sent while the pen moves")})
+    torch.set_num_threads(1)
+    if args.only != "predict":
+        with serving("app.py") as (server, url):
+            live_pen(url, server.pid, args)
+    if args.only != "live":
+        predict_load(args)
+
+
+def predict_load(args) -> None:
+    """The classroom on /predict: app, floor and bare CNN app in turns; print the figures."""
     with tempfile.TemporaryDirectory(prefix="bench_load_") as tmp:
         paths = drawings(args.clients * args.drawings, Path(tmp), args.seed)
         model = load_model()

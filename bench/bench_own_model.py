@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
-from bench.common import parser
+from bench.common import arguments
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.own_model import accuracy, accuracy_digits, load_own_model
@@ -31,9 +31,7 @@ def timed(runs: int, work) -> tuple[float, float, float]:
 
 
 def main() -> None:
-    args = parser(__doc__)
-    args.add_argument("--runs", type=int, default=15, help="timed runs of each step")
-    args = args.parse_args()
+    args = arguments(__doc__, {"runs": (15, "timed runs of each step")})
     torch.set_num_threads(1)
     images, labels = load_mnist("test")
     digits = accuracy_digits(images, labels)

@@ -7,13 +7,12 @@ used only for measuring.
 import random
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from bench.common import parser
+from bench.common import arguments
 from harness import DEV
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.data import normalise
@@ -31,10 +30,8 @@ def ms(seconds: list[float]) -> str:
 
 
 def main() -> None:
-    args = parser(__doc__)
-    args.add_argument("--strokes", type=Path, default=DEV, help="strokes json to draw the digits from")
-    args.add_argument("--repeats", type=int, default=3, help="timed passes over the drawings")
-    args = args.parse_args()
+    args = arguments(__doc__, {"strokes": (DEV, "strokes json to draw the digits from"),
+                               "repeats": (3, "timed passes over the drawings")})
     torch.set_num_threads(1)
     model = load_model()
     rng = random.Random(0)

@@ -11,9 +11,14 @@ from harness import DEV
 from mnist_cnn.strokes import load_samples
 
 
-def parser(doc: str) -> argparse.ArgumentParser:
-    """An argument parser that shows the script's docstring and every option's default."""
-    return argparse.ArgumentParser(description=doc, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+def arguments(doc: str, options: dict[str, tuple]) -> argparse.Namespace:
+    """The command line, parsed: options maps each option's name to (default, help) or (default, help, choices);
+    its type is its default's (an option whose default is None takes a string), --help shows doc and the defaults."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    for name, (default, said, *choices) in options.items():
+        parser.add_argument("--" + name.replace("_", "-"), default=default, help=said, choices=choices or None,
+                            type=str if default is None else type(default))
+    return parser.parse_args()
 
 
 def quantile(values: list[float], q: int) -> float:

@@ -31,23 +31,23 @@ def build(fn: Callable) -> gr.Blocks:
 
 
 def cnn_predict() -> Callable:
-    """app.py's own /predict handler with the shipped weights: the same reading and the same error sentences."""
+    """app.py's own /predict handler (Page.predict) with the shipped weights: the same reading and the same error
+    sentences."""
     # imported here, so that the plain floor does not load torch
     import sys
-    from functools import partial
     from pathlib import Path
 
     import torch
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, for app and mnist_cnn
-    from app import predict as read
+    from app import load_page
     from mnist_cnn.checkpoint import load_model
 
     torch.set_num_threads(1)  # as app.py does
-    return partial(read, load_model())
+    return load_page(load_model()).predict
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--cnn", action="store_true", help="answer with the CNN's reading, not a constant")
-    build(cnn_predict() if parser.parse_args().cnn else predict).launch()
+    args = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    args.add_argument("--cnn", action="store_true", help="answer with the CNN's reading, not a constant")
+    build(cnn_predict() if args.parse_args().cnn else predict).launch()

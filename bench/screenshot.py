@@ -3,11 +3,10 @@
 Run from the repository root: `python -m bench.screenshot` (starts `python app.py`, draws a 2 in headless Chromium,
 then clicks one map of conv2 so that "Look closer" shows that filter worked out).
 """
-from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from bench.common import parser
+from bench.common import arguments
 from harness import REPO, chromium, mouse_stroke, open_app, serving
 
 # A "2" in the unit square (x right, y down): the arc, the diagonal, the base.
@@ -16,12 +15,10 @@ TWO = [(0.2, 0.3), (0.28, 0.14), (0.42, 0.05), (0.6, 0.05), (0.75, 0.14), (0.8, 
 
 
 def main() -> None:
-    args = parser(__doc__)
-    args.add_argument("--out", type=Path, default=REPO / "docs" / "screenshot.png")
-    args.add_argument("--lang", choices=["en-US", "es-ES"], default="en-US", help="the browser's language")
-    args.add_argument("--port", type=int, default=0, help="port for the app (0: any free one)")
-    args.add_argument("--conv2-filter", type=int, default=20, help="the conv2 map to click (-1: none)")
-    args = args.parse_args()
+    args = arguments(__doc__, {"out": (REPO / "docs" / "screenshot.png", "where the screenshot goes"),
+                               "lang": ("en-US", "the browser's language", "en-US", "es-ES"),
+                               "port": (0, "port for the app (0: any free one)"),
+                               "conv2_filter": (20, "the conv2 map to click (-1: none)")})
     with serving("app.py", args.port) as (_, url), sync_playwright() as p:
         browser = chromium(p)
         page = open_app(browser, url, locale=args.lang)
