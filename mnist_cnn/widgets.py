@@ -180,6 +180,11 @@ img { display: block; max-width: 100%; height: auto; margin: 0 auto; image-rende
                  background: white; color: #222; cursor: pointer; font-size: 13px; }
 .digits button:focus-visible { outline: 3px solid #0b57d0; outline-offset: 2px; }
 .digits img { width: 56px; height: 56px; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+.zoom { display: none; margin: 4px auto 0; padding: 4px 12px; border: 1px solid #555; border-radius: var(--radius-md);
+        background: white; color: #222; cursor: pointer; }
+.zoom:focus-visible, .pic:focus-visible { outline: 3px solid #0b57d0; outline-offset: 2px; }
+@media (max-width: 767px) { .pic:has(img):not(:has(.digits)) + .zoom { display: block; } }
 """
 # A picture's buttons (a map of a layer, a digit of a row) are one Tab stop: the arrow keys move between them and
 # Enter or a click picks one, which fires "select" with the button's data-index as gr.SelectData.index.
@@ -203,10 +208,40 @@ element.addEventListener('keydown', (e) => {
 """
 
 
+# On a narrow screen a picture is scaled down to the screen's width, and the 12-px text drawn in it gets too small
+# to read: its "Enlarge" button shows it at full size, scrolled sideways inside its own box (the page itself does not
+# get wider); the maps' buttons follow it. The button is there only while the picture shows something.
+PICTURE_HTML = "<div class=\"pic\">${value ?? ''}</div>${value ? '<button class=\"zoom\"></button>' : ''}"
+ZOOM_NAMES = json.dumps({lang: texts["picture.zoom"] for lang, texts in TEXTS.items()}, ensure_ascii=False)
+ZOOM_JS = """
+const ZOOM = %s;
+const full = () => element.classList.contains('full');
+const mark = () => {
+    const box = element.querySelector('.pic'), zoom = element.querySelector('.zoom');
+    const name = ZOOM[(document.documentElement.lang || 'en').slice(0, 2)] || ZOOM.en;  // the page's language
+    if (zoom && zoom.textContent !== name) zoom.textContent = name;
+    if (zoom && zoom.getAttribute('aria-pressed') !== String(full())) zoom.setAttribute('aria-pressed', String(full()));
+    // when scrolled sideways, its box can be scrolled by keyboard too
+    if (box && full() && !box.hasAttribute('tabindex')) box.tabIndex = 0;
+    if (box && !full()) box.removeAttribute('tabindex');
+};
+element.addEventListener('click', (e) => {
+    if (!e.target.closest('button.zoom')) return;
+    element.classList.toggle('full');
+    mark();
+});
+new MutationObserver(mark).observe(element, {childList: true, subtree: true});
+new MutationObserver(mark).observe(document.documentElement, {attributes: true, attributeFilter: ['lang']});
+mark();
+""" % ZOOM_NAMES
+
+
 def picture(elem_id: str, render: bool = True, pickable: bool = False, value: str = "") -> gr.HTML:
     """HTML made per reading (a picture, text, buttons), or once (value); None or "" shows nothing. A pickable
-    one's buttons fire "select" with their data-index (see CHOICES_JS)."""
-    return gr.HTML(value=value, css_template=PICTURE_CSS, js_on_load=CHOICES_JS if pickable else None,
+    one's buttons fire "select" with their data-index (see CHOICES_JS); on a narrow screen, "Enlarge" shows the
+    picture at full size (ZOOM_JS)."""
+    return gr.HTML(value=value, html_template=PICTURE_HTML, css_template=PICTURE_CSS,
+                   js_on_load=ZOOM_JS + (CHOICES_JS if pickable else ""),
                    elem_id=elem_id, elem_classes="picture", render=render)
 
 
@@ -228,10 +263,14 @@ def choices(image: Image.Image, alt: str, cells: list[tuple[tuple[int, int, int,
 
 
 def digit_buttons(images: list[Image.Image], names: list[str], captions: list[str]) -> str:
-    """HTML for a row of digit pictures, each a button with a name and a caption under it; select gives its index."""
+    """HTML for a row of digit pictures, each a button with a name and a caption under it; select gives its index.
+    The name is the button's own (hidden) text, not an aria-label, so that the caption a sighted person sees is not
+    at odds with what a screen reader says (axe's label-content-name-mismatch); the caption, its short form, is
+    left out of the name."""
     return '<div class="digits">' + "".join(
-        f'<button data-index="{i}" aria-label="{html.escape(name)}" tabindex="{0 if i == 0 else -1}">'
-        f'<img src="{data_url(image)}" alt="">{html.escape(caption)}</button>'
+        f'<button data-index="{i}" tabindex="{0 if i == 0 else -1}"><img src="{data_url(image)}" alt="">'
+        f'<span aria-hidden="true">{html.escape(caption)}</span><span class="sr-only">{html.escape(name)}</span>'
+        '</button>'
         for i, (image, name, caption) in enumerate(zip(images, names, captions))) + "</div>"
 
 
@@ -270,6 +309,7 @@ const page = () => (document.documentElement.lang || 'en').slice(0, 2);
 let shown = page();
 const mark = () => {
     buttons.forEach((b) => b.setAttribute('aria-pressed', String(page() === b.dataset.lang)));
+    document.title = TITLES[page()] || TITLES.en;  // the browser tab's title, in the page's language
     if (page() !== shown) { shown = page(); trigger('change'); }
 };
 new MutationObserver(mark).observe(document.documentElement, {attributes: true, attributeFilter: ['lang']});
@@ -287,7 +327,9 @@ mark();
 
 def language_switch() -> gr.HTML:
     """EN and ES buttons (elem_id "lang") that switch the page's language at once; "change" when it changes."""
-    return gr.HTML(value="en", html_template=LANG_HTML, css_template=LANG_CSS, js_on_load=LANG_JS, elem_id="lang")
+    titles = json.dumps({lang: texts["app.tab"] for lang, texts in TEXTS.items()}, ensure_ascii=False)
+    return gr.HTML(value="en", html_template=LANG_HTML, css_template=LANG_CSS,
+                   js_on_load=f"const TITLES = {titles};\n" + LANG_JS, elem_id="lang")
 
 
 class Unchecked:
