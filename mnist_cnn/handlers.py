@@ -148,7 +148,7 @@ class Page:
         except InputError as e:  # the sender's mistake: one sentence, no traceback in the log
             raise gr.Error(sentence(e), print_exception=False) from None
 
-    # Experiments on the drawing (issue 11): what follows each reading, and the controls
+    # Experiments on the drawing: what follows each reading, and the controls
 
     def top_patches(self, chosen: tuple[str, int], lang: str) -> dict:
         """The test patches that excite the chosen filter most, if the shipped ones are current."""
@@ -202,7 +202,7 @@ class Page:
             return {}
         return views.learning_view(self.snapshots, index, current, self.loss_curve, language(lang))
 
-    # A visitor's own network (issue 12)
+    # A visitor's own network
 
     def compare(self, prepared: Prepared, network: Network | None, lang: str) -> dict:
         """The top 3 of the shipped network and of the visitor's, side by side, when a visitor's network reads."""

@@ -3,7 +3,6 @@ digits (the dev set in ../shared/data, beside the repo).
 """
 import json
 import random
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 import torch
 
 from mnist_cnn.data import load_mnist
+from mnist_cnn.evaluate import main as evaluate_main
 from mnist_cnn.evaluate import evaluate, evaluate_strokes, evaluate_styles, format_report, score
 from mnist_cnn.strokes import CANVAS, random_drawing
 
@@ -88,24 +88,30 @@ def test_random_drawing_is_seeded_and_stays_on_the_canvas():
     assert np.ptp(np.array(centres), 0).min() > 0.25 * CANVAS  # drawn all over the canvas, not only in its middle
 
 
-def test_cli_help_shows_defaults():
-    run = subprocess.run([sys.executable, "-m", "mnist_cnn.evaluate", "--help"], cwd=REPO, capture_output=True,
-                         text=True, timeout=120)
-    assert run.returncode == 0
-    assert "--strokes" in run.stdout and "--weights" in run.stdout
-    assert run.stdout.count("(default:") >= 4
+def run_cli(monkeypatch, capsys, *args: str) -> str:
+    """python -m mnist_cnn.evaluate with these arguments, in this process; what it printed."""
+    monkeypatch.setattr(sys, "argv", ["evaluate", *args])
+    try:
+        evaluate_main()
+    except SystemExit as e:  # --help
+        assert e.code == 0
+    return capsys.readouterr().out
 
 
-def test_cli_on_strokes(tmp_path):
+def test_cli_help_shows_defaults(monkeypatch, capsys):
+    said = run_cli(monkeypatch, capsys, "--help")
+    assert "--strokes" in said and "--weights" in said
+    assert said.count("(default:") >= 4
+
+
+def test_cli_on_strokes(tmp_path, monkeypatch, capsys):
     strokes = tmp_path / "few.json"
     strokes.write_text(json.dumps({"samples": [
         {"label": 1, "strokes": [[[0.4, 0.1], [0.5, 0.0], [0.5, 1.0]]]},
         {"label": 7, "strokes": [[[0.1, 0.0], [0.9, 0.0], [0.4, 1.0]]]},
         {"label": 0, "strokes": [[[0.5, 0.0], [0.1, 0.5], [0.5, 1.0], [0.9, 0.5], [0.5, 0.0]]]},
     ]}))
-    run = subprocess.run([sys.executable, "-m", "mnist_cnn.evaluate", "--strokes", str(strokes)], cwd=REPO,
-                         capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert run.stdout.startswith("few.json (3 drawings): accuracy ")
-    assert "confusion" in run.stdout
-    assert "flag (1s): " in run.stdout and "crossbar (7s): " in run.stdout and "slash (0s): " in run.stdout
+    said = run_cli(monkeypatch, capsys, "--strokes", str(strokes))
+    assert said.startswith("few.json (3 drawings): accuracy ")
+    assert "confusion" in said
+    assert "flag (1s): " in said and "crossbar (7s): " in said and "slash (0s): " in said

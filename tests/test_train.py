@@ -3,7 +3,6 @@ weights that load.
 """
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from mnist_cnn.checkpoint import load_model, sha256
 from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.model import Net
 from mnist_cnn.snapshots import load_snapshots, snapshots_path
+from mnist_cnn.train import main as train_main
 from mnist_cnn.train import batches, train_step
 
 REPO = Path(__file__).resolve().parent.parent
@@ -61,18 +61,25 @@ def write_idx(path: Path, a: np.ndarray) -> None:
                      + a.astype(np.uint8).tobytes())
 
 
-def test_cli_trains_and_writes_loadable_weights(tmp_path):
+def run_cli(monkeypatch, capsys, *args: str) -> str:
+    """python -m mnist_cnn.train with these arguments, in this process; what it printed."""
+    monkeypatch.setattr(sys, "argv", ["train", *args])
+    try:
+        train_main()
+    except SystemExit as e:  # --help
+        assert e.code == 0
+    return capsys.readouterr().out
+
+
+def test_cli_trains_and_writes_loadable_weights(tmp_path, monkeypatch, capsys):
     images, labels = load_mnist("test")
     for prefix, sl in (("train", slice(0, 512)), ("t10k", slice(512, 768))):
         write_idx(tmp_path / f"{prefix}-images-idx3-ubyte", images[sl].numpy())
         write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte", labels[sl].numpy())
     out = tmp_path / "w" / "net.safetensors"
-    run = subprocess.run([sys.executable, "-m", "mnist_cnn.train", "--data-dir", str(tmp_path), "--epochs", "1",
-                          "--batch-size", "64", "--threads", "1", "--limit", "200", "--unipen-copies", "1",
-                          "--out", str(out)],
-                         cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert "421,642 parameters" in run.stdout and "test accuracy" in run.stdout
+    said = run_cli(monkeypatch, capsys, "--data-dir", str(tmp_path), "--epochs", "1", "--batch-size", "64",
+                   "--threads", "1", "--limit", "200", "--unipen-copies", "1", "--out", str(out))
+    assert "421,642 parameters" in said and "test accuracy" in said
     meta = json.loads(out.with_suffix(".json").read_text())
     assert meta["sha256"] == sha256(out)
     assert meta["epochs"] == 1 and len(meta["accuracy_per_epoch"]) == 1
@@ -92,11 +99,8 @@ def options_help(text: str) -> dict[str, str]:
     return {b.split()[0].rstrip(","): " ".join(b.split()) for b in blocks if b.strip().startswith("--")}
 
 
-def test_cli_help_shows_every_default():
-    run = subprocess.run([sys.executable, "-m", "mnist_cnn.train", "--help"], cwd=REPO, capture_output=True,
-                         text=True, timeout=120)
-    assert run.returncode == 0
-    options = options_help(run.stdout)
+def test_cli_help_shows_every_default(monkeypatch, capsys):
+    options = options_help(run_cli(monkeypatch, capsys, "--help"))
     assert {"--data-dir", "--epochs", "--batch-size", "--lr", "--seed", "--out"} <= set(options)
     for name, text in options.items():
         if name != "--help":
