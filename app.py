@@ -26,8 +26,20 @@ from mnist_cnn.model import Net
 from mnist_cnn.own_model import accuracy, accuracy_digits
 from mnist_cnn.render_detail import DETAIL_CSS
 from mnist_cnn.snapshots import StaleSnapshotsError, load_loss_curve, load_snapshots
-from mnist_cnn.widgets import (CLEAR_JS, DRAWN_JS, UNDO_JS, ApiFile, Radio, Slider, UploadButton, drawing_pad,
-                               language_switch, picture, status_line, with_page_language)
+from mnist_cnn.widgets import (
+    CLEAR_JS,
+    DRAWN_JS,
+    UNDO_JS,
+    ApiFile,
+    Radio,
+    Slider,
+    UploadButton,
+    drawing_pad,
+    language_switch,
+    picture,
+    status_line,
+    with_page_language,
+)
 
 EXAMPLE_DIGITS = range(10)  # one real MNIST test digit of each class
 # Every event that runs the network shares these slots. Two keep both cores busy (one torch thread each) while a

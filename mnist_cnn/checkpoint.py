@@ -1,9 +1,9 @@
-"""Saving and loading the trained weights: safetensors (no pickle), checked against the SHA-256 in a json beside them."""
+"""Saving and loading the trained weights: safetensors (no pickle), checked against the SHA-256 in a json beside
+them; and the files made from them (mistakes, top patches), tied to that SHA-256."""
 import hashlib
 import json
 from pathlib import Path
 
-import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 

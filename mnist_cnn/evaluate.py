@@ -95,7 +95,8 @@ def main() -> None:
     model = load_model(args.weights)
     if args.strokes:
         samples = load_samples(args.strokes)
-        print(format_report(evaluate_strokes(model, samples, args.seed), f"{args.strokes.name} ({len(samples)} drawings)"))
+        title = f"{args.strokes.name} ({len(samples)} drawings)"
+        print(format_report(evaluate_strokes(model, samples, args.seed), title))
         images, labels = load_mnist("test", args.data_dir)
         styles = evaluate_styles(model, images, labels, args.seed)
         print(f"writing styles (MNIST test digits given the style, read as drawn; seed {args.seed}): "

@@ -7,18 +7,20 @@ import gradio as gr
 import torch
 
 from . import inputs, render, views
-from .experiments import MAX_ANGLE, MAX_SHIFT, MAX_THICKNESS, PADDINGS, POOL_STRIDES, SCALES, STRIDES, moved
 from .data import denormalise
 from .errors import BlankImageError, InputError
+from .experiments import MAX_ANGLE, MAX_SHIFT, MAX_THICKNESS, PADDINGS, POOL_STRIDES, SCALES, STRIDES, moved
 from .i18n import language, sentence
 from .model import Net
 from .own_model import accuracy, load_own_model
 from .pipeline import Reading, confidences, read_digit, read_mnist, read_prepared
 from .preprocess import Prepared
+from .widgets import READ
 
 # The what-if sliders: (lowest, highest, step), and where they rest
 WHAT_IF = {"shift-x": (-MAX_SHIFT, MAX_SHIFT, 1), "shift-y": (-MAX_SHIFT, MAX_SHIFT, 1),
-           "angle": (-MAX_ANGLE, MAX_ANGLE, 5), "scale": (*SCALES, 0.05), "thickness": (-MAX_THICKNESS, MAX_THICKNESS, 1)}
+           "angle": (-MAX_ANGLE, MAX_ANGLE, 5), "scale": (*SCALES, 0.05),
+           "thickness": (-MAX_THICKNESS, MAX_THICKNESS, 1)}
 NEUTRAL = {"shift-x": 0, "shift-y": 0, "angle": 0, "scale": 1, "thickness": 0}
 # The sandbox's controls: (choices, the seed's own value)
 SANDBOX = {"sandbox-padding": (PADDINGS, 1), "sandbox-stride": (STRIDES, 1), "sandbox-pool-stride": (POOL_STRIDES, 2)}
@@ -85,10 +87,10 @@ class Page:
         try:
             png = inputs.drawing(value)
         except InputError as e:
-            return {"status": views.status(e, lang), "pad": views.READ}
+            return {"status": views.status(e, lang), "pad": READ}
         if png is None:  # the pad was emptied (Undo of the last stroke)
             return {**views.blank_view(), "current": None, "original": None}
-        return {**self.read(png, chosen, network, lang), "pad": views.READ}
+        return {**self.read(png, chosen, network, lang), "pad": READ}
 
     def uploaded(self, path, chosen, network, lang) -> dict:
         """An uploaded file -> every output, the pad emptied so that the page shows one input."""
@@ -170,7 +172,8 @@ class Page:
         if current is None:
             return {}
         try:
-            padding, stride, pool = (inputs.one_of(v, c) for v, (c, _) in zip((padding, stride, pool), SANDBOX.values()))
+            padding, stride, pool = (inputs.one_of(v, choices)
+                                     for v, (choices, _) in zip((padding, stride, pool), SANDBOX.values()))
         except ValueError:
             return {}
         model, x = self.net(network), current.tensor

@@ -186,7 +186,8 @@ def tile(index: np.ndarray, grid: Grid, filters: np.ndarray | None = None) -> np
     return cells.reshape(grid.rows * ph, grid.cols * pw)[:-grid.gap, :-grid.gap]
 
 
-def colour_bar(pixels: np.ndarray, x: int, y: int, vmax: float, signed: bool, label: str = "", lang: str = "en") -> None:
+def colour_bar(pixels: np.ndarray, x: int, y: int, vmax: float, signed: bool, label: str = "",
+               lang: str = "en") -> None:
     """A colour bar at (x, y) from 0 (or -vmax) to vmax, its values under it, its name (if any) on its left."""
     pixels[y:y + BAR_H, x:x + BAR_W] = levels(np.linspace(-1 if signed else 0, 1, BAR_W), 1.0)
     frame(pixels, x - 1, y - 1, x + BAR_W, y + BAR_H, FRAME)

@@ -57,17 +57,20 @@ def kernel_html(detail: dict, lang: str = "en") -> str:
     parts = [f"<p><b>{title}</b></p><p>{intro}</p>",
              '<div class="kd-row">', grid_html(d["weights"][k], t("kernel.weights", lang), lang),
              '<span class="kd-op">×</span>', grid_html(d["patch"][k], t("kernel.patch", lang), lang, pad),
-             '<span class="kd-op">=</span>', grid_html(d["products"][k], t("kernel.products", lang), lang, pad), "</div>"]
+             '<span class="kd-op">=</span>', grid_html(d["products"][k], t("kernel.products", lang), lang, pad),
+             "</div>"]
     if conv2:
         rows = d["partial_sums"].reshape(-1, 8)  # 32 input channels in 4 rows of 8
         cells = "".join("<tr>" + "".join(f'<td{" class=kd-top" if 8 * i + j == k else ""} title="{8 * i + j}">'
                                          f"{number(v, lang)}</td>" for j, v in enumerate(row)) + "</tr>"
                         for i, row in enumerate(rows))
-        parts.append(f"<p>{t('kernel.sum', lang)} ({t('kernel.in_channel', lang)} {k}): {number(d['partial_sums'][k], lang)}. "
+        partial = number(d['partial_sums'][k], lang)
+        parts.append(f"<p>{t('kernel.sum', lang)} ({t('kernel.in_channel', lang)} {k}): {partial}. "
                      f"{t('kernel.partials', lang)}</p><table class=\"kd-grid\">{cells}</table>")
     total = t("kernel.sum.channels", lang, n=d["in_channels"]) if conv2 else t("kernel.sum", lang)
-    parts.append(f"<p>{total} = {number(d['sum'], lang)}; + {t('kernel.bias', lang)} {number(d['bias'], lang)} = {number(d['pre_relu'], lang)}; "
-                 f"ReLU → <b>{number(d['value'], lang)}</b> = {t('kernel.check', lang)} ({number(d['activation'], lang)}). "
+    n = {k: number(d[k], lang) for k in ("sum", "bias", "pre_relu", "value", "activation")}
+    parts.append(f"<p>{total} = {n['sum']}; + {t('kernel.bias', lang)} {n['bias']} = {n['pre_relu']}; "
+                 f"ReLU → <b>{n['value']}</b> = {t('kernel.check', lang)} ({n['activation']}). "
                  f"{t('kernel.relu', lang)}</p>")
     return f'<div class="kd">{"".join(parts)}</div>'
 

@@ -57,7 +57,8 @@ EN = {
     "error.not_uploaded": "That file was not uploaded through this page, so it is not read.",
     "error.too_large": "The request is too large: the page never sends more than 1.5 MB at once.",
     "error.request": "The request could not be read: it is not valid JSON.",
-    "error.side": "The image is too long or too tall (%(width)s×%(height)s pixels); no side may exceed %(limit)s pixels.",
+    "error.side": "The image is too long or too tall (%(width)s×%(height)s pixels); no side may exceed %(limit)s "
+                  "pixels.",
     "error.mode": "Images of this kind (%(mode)s) cannot be read: use PNG, JPEG, GIF, BMP or WebP.",
 
     # Alt texts and button names, filled in per reading

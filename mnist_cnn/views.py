@@ -10,16 +10,24 @@ from PIL import Image
 from . import render
 from .analysis import kernel_detail, saliency, softmax_steps
 from .errors import InputError
-from .i18n import TEXTS, bilingual, percent, sentence, t
-from .model import Net
-from .pipeline import Reading, activations, confidences, read_prepared
-from .render_detail import kernel_html, kernel_picture, saliency_caption, saliency_picture, softmax_html
 from .experiments import occlusion, sandbox, shift_curve, shift_frame
 from .filter_top import top_patches
+from .i18n import TEXTS, bilingual, percent, sentence, t
+from .model import Net
 from .own_model import describe
-from .render_experiments import (filter_top_html, filter_top_picture, filters_picture, occlusion_html,
-                                 occlusion_picture, sandbox_html, sandbox_picture, shift_html)
-from .widgets import READ, choices, digit_buttons, figure
+from .pipeline import Reading, activations, confidences, read_prepared
+from .render_detail import kernel_html, kernel_picture, saliency_caption, saliency_picture, softmax_html
+from .render_experiments import (
+    filter_top_html,
+    filter_top_picture,
+    filters_picture,
+    occlusion_html,
+    occlusion_picture,
+    sandbox_html,
+    sandbox_picture,
+    shift_html,
+)
+from .widgets import choices, digit_buttons, figure
 
 CLOSE_UP = ("kernel-detail", "saliency", "softmax-steps")  # the "Look closer" part, under the panels
 READING = ("prediction", "unsure", *render.PANELS, *CLOSE_UP, "status")  # every output one reading fills
@@ -74,11 +82,11 @@ def unsure_html(probs: torch.Tensor, lang: str) -> str:
     (pa, pb), (a, b) = probs.topk(2)
     if float(pa) >= UNSURE * float(pb):
         return ""
+    a, b = int(a), int(b)
     pair = f"unsure.{min(a, b)}-{max(a, b)}"
     hint = t(pair if pair in TEXTS["en"] else "unsure.hint", lang)
-    return (f'<div class="unsure"><b>{t("unsure.title", lang, a=int(a), b=int(b))}</b> '
-            f'{t("unsure.text", lang, a=int(a), b=int(b), pa=percent(float(pa), lang), pb=percent(float(pb), lang), hint=hint)}'
-            "</div>")
+    said = t("unsure.text", lang, a=a, b=b, pa=percent(float(pa), lang), pb=percent(float(pb), lang), hint=hint)
+    return f'<div class="unsure"><b>{t("unsure.title", lang, a=a, b=b)}</b> {said}</div>'
 
 
 def reading_view(model: Net, reading: Reading, chosen: tuple[str, int] | None, lang: str) -> dict:

@@ -290,7 +290,8 @@ def data_url(image: Image.Image) -> str:
 # front end (found among the scripts the page loaded) and also follows ?lang=es in the address. If a later Gradio
 # no longer has it, the switch hides itself and the Settings remain. It fires "change" when the page's language
 # changes, however it was chosen, so that numbers and alt texts are written again in it (with_page_language).
-LANG_HTML = '<div class="lang"><button data-lang="en" lang="en">EN</button><button data-lang="es" lang="es">ES</button></div>'
+LANG_HTML = ('<div class="lang"><button data-lang="en" lang="en">EN</button>'
+             '<button data-lang="es" lang="es">ES</button></div>')
 LANG_CSS = """
 .lang { display: flex; gap: 4px; justify-content: flex-end; }
 .lang button { padding: 4px 12px; border: 1px solid #555; border-radius: var(--radius-md); background: white;

@@ -5,8 +5,8 @@ serving after each.
 import asyncio
 import os
 import shutil
-import uuid
 import struct
+import uuid
 import zlib
 from pathlib import Path
 
@@ -22,7 +22,6 @@ import app
 from mnist_cnn import text
 from mnist_cnn.strokes import draw_strokes
 from mnist_cnn.widgets import UploadButton
-
 
 # file name -> words the sentence that refuses it must contain
 UNREADABLE = {

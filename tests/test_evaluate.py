@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from mnist_cnn.data import load_mnist
-from mnist_cnn.evaluate import main as evaluate_main
 from mnist_cnn.evaluate import evaluate, evaluate_strokes, evaluate_styles, format_report, score
+from mnist_cnn.evaluate import main as evaluate_main
 from mnist_cnn.strokes import CANVAS, random_drawing
 
 REPO = Path(__file__).resolve().parent.parent

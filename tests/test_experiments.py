@@ -8,12 +8,21 @@ import torch.nn as nn
 
 from mnist_cnn.analysis import BLANK, saliency
 from mnist_cnn.data import load_mnist, normalise
-from mnist_cnn.experiments import (PADDINGS, POOL_STRIDES, SHIFTS, STRIDES, covered_log_probs, moved, occlusion,
-                                   sandbox, shift_curve, shift_frame)
+from mnist_cnn.experiments import (
+    PADDINGS,
+    POOL_STRIDES,
+    SHIFTS,
+    STRIDES,
+    covered_log_probs,
+    moved,
+    occlusion,
+    sandbox,
+    shift_curve,
+    shift_frame,
+)
 from mnist_cnn.pipeline import activations
 from mnist_cnn.render_detail import saliency_picture
-from mnist_cnn.render_experiments import (occlusion_html, occlusion_picture, sandbox_html, sandbox_picture,
-                                          shift_html)
+from mnist_cnn.render_experiments import occlusion_html, occlusion_picture, sandbox_html, sandbox_picture, shift_html
 
 BAD = [float("nan"), float("inf"), -float("inf"), "1", None, True, False, 1.5]
 

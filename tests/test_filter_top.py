@@ -7,8 +7,16 @@ import torch.nn.functional as F
 
 from mnist_cnn.checkpoint import WEIGHTS
 from mnist_cnn.data import load_mnist, normalise
-from mnist_cnn.filter_top import (LAYERS, StaleFilterTopError, find_top, layer_steps, load_filter_top,
-                                  receptive_field, save_filter_top, top_patches)
+from mnist_cnn.filter_top import (
+    LAYERS,
+    StaleFilterTopError,
+    find_top,
+    layer_steps,
+    load_filter_top,
+    receptive_field,
+    save_filter_top,
+    top_patches,
+)
 from mnist_cnn.pipeline import activations
 from mnist_cnn.render_experiments import filter_top_html, filter_top_picture
 

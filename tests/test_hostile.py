@@ -13,9 +13,9 @@ import pytest
 from gradio.utils import get_upload_folder
 
 import app
+from harness import call, events
 from mnist_cnn.strokes import draw_strokes
 from mnist_cnn.widgets import READ, data_url
-from harness import call, events
 
 opened: list[str] = []  # every path this process opens while `watching` is set
 watching = threading.Event()
@@ -117,7 +117,8 @@ def test_every_input_of_every_event_refuses_every_attack_without_reading_anythin
     missing = secret.replace("secret", "absent")
     for (fn_index, position, name), message in answers.items():
         said = json.dumps(message.get("output"), default=str)
-        select = any(kind == "select" for _, kind in next(e for e in page_events if e["fn_index"] == fn_index)["trigger"])
+        event = next(e for e in page_events if e["fn_index"] == fn_index)
+        select = any(kind == "select" for _, kind in event["trigger"])
         assert '"label"' not in said or (name == "int" and select), (fn_index, name)  # no reading but picture 7
         for there, absent in (("existing path", "missing path"), ("file without meta", "missing without meta"),
                               ("file with meta", "missing with meta")):  # the same answer, there or not

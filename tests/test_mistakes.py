@@ -4,7 +4,7 @@ import shutil
 import pytest
 import torch
 
-from mnist_cnn.checkpoint import WEIGHTS, load_model, metadata_path
+from mnist_cnn.checkpoint import WEIGHTS, metadata_path
 from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.mistakes import StaleMistakesError, find_mistakes, load_mistakes, save_mistakes
 

@@ -1,18 +1,18 @@
 """The Spanish teaching notebook: valid nbformat 4 with no outputs, the seed's network, and, run on a few hundred
 digits, a cnn.pt that the app reads and that reads digits."""
 import gzip
-import uuid
 import json
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
 import torch
 from gradio.utils import get_upload_folder
 
+import app
 from mnist_cnn.data import FILES, SHIPPED_DIR
 from mnist_cnn.model import Net
-import app
 from mnist_cnn.own_model import accuracy, accuracy_digits, load_own_model
 
 NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "entrena_tu_cnn.ipynb"

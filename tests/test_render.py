@@ -5,8 +5,8 @@ import pytest
 from PIL import Image
 
 from mnist_cnn import render
-from mnist_cnn.model import STAGES
 from mnist_cnn.data import load_mnist
+from mnist_cnn.model import STAGES
 from mnist_cnn.pipeline import read_digit
 
 BLACK = (0, 0, 0)

@@ -3,8 +3,8 @@ import re
 
 import pytest
 
-from mnist_cnn.render import PANELS
 from mnist_cnn.model import Net, count_parameters
+from mnist_cnn.render import PANELS
 from mnist_cnn.text import EN, ES
 
 KEYS = {f"{p}.{part}" for p in PANELS for part in ("title", "text")} | {

@@ -14,8 +14,8 @@ from mnist_cnn.checkpoint import load_model, sha256
 from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.model import Net
 from mnist_cnn.snapshots import load_snapshots, snapshots_path
-from mnist_cnn.train import main as train_main
 from mnist_cnn.train import batches, train_step
+from mnist_cnn.train import main as train_main
 
 REPO = Path(__file__).resolve().parent.parent
 
