@@ -2,6 +2,7 @@
 test session, and Debian's Chromium to look at it."""
 import math
 import os
+import sys
 
 import pytest
 import torch
@@ -37,6 +38,27 @@ def dev_samples() -> list[dict]:
 @pytest.fixture(scope="session")
 def digit_strokes():
     return STROKES
+
+
+@pytest.fixture(scope="session")
+def page(model):
+    """What the page's events run (handlers.Page), with the shipped model and the data the page shows."""
+    import app
+
+    return app.load_page(model)
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    """A function that runs a CLI's main() with these arguments in this process and returns what it printed."""
+    def run(main, *args: str) -> str:
+        monkeypatch.setattr(sys, "argv", [main.__module__, *args])
+        try:
+            main()
+        except SystemExit as e:  # --help
+            assert e.code == 0
+        return capsys.readouterr().out
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -58,11 +58,6 @@ def in_upload_folder(image: Image.Image, name: str = "digit.png") -> str:
 
 
 @pytest.fixture(scope="module")
-def page(model) -> app.Page:
-    return app.load_page(model)
-
-
-@pytest.fixture(scope="module")
 def demo(model):
     return app.build(model)
 

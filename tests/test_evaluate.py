@@ -3,7 +3,6 @@ digits (the dev set in ../shared/data, beside the repo).
 """
 import json
 import random
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -88,30 +87,20 @@ def test_random_drawing_is_seeded_and_stays_on_the_canvas():
     assert np.ptp(np.array(centres), 0).min() > 0.25 * CANVAS  # drawn all over the canvas, not only in its middle
 
 
-def run_cli(monkeypatch, capsys, *args: str) -> str:
-    """python -m mnist_cnn.evaluate with these arguments, in this process; what it printed."""
-    monkeypatch.setattr(sys, "argv", ["evaluate", *args])
-    try:
-        evaluate_main()
-    except SystemExit as e:  # --help
-        assert e.code == 0
-    return capsys.readouterr().out
-
-
-def test_cli_help_shows_defaults(monkeypatch, capsys):
-    said = run_cli(monkeypatch, capsys, "--help")
+def test_cli_help_shows_defaults(cli):
+    said = cli(evaluate_main, "--help")
     assert "--strokes" in said and "--weights" in said
     assert said.count("(default:") >= 4
 
 
-def test_cli_on_strokes(tmp_path, monkeypatch, capsys):
+def test_cli_on_strokes(tmp_path, cli):
     strokes = tmp_path / "few.json"
     strokes.write_text(json.dumps({"samples": [
         {"label": 1, "strokes": [[[0.4, 0.1], [0.5, 0.0], [0.5, 1.0]]]},
         {"label": 7, "strokes": [[[0.1, 0.0], [0.9, 0.0], [0.4, 1.0]]]},
         {"label": 0, "strokes": [[[0.5, 0.0], [0.1, 0.5], [0.5, 1.0], [0.9, 0.5], [0.5, 0.0]]]},
     ]}))
-    said = run_cli(monkeypatch, capsys, "--strokes", str(strokes))
+    said = cli(evaluate_main, "--strokes", str(strokes))
     assert said.startswith("few.json (3 drawings): accuracy ")
     assert "confusion" in said
     assert "flag (1s): " in said and "crossbar (7s): " in said and "slash (0s): " in said

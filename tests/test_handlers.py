@@ -10,7 +10,6 @@ import pytest
 import torch
 from gradio.utils import get_upload_folder
 
-import app
 from harness import call, events
 from mnist_cnn import text, views
 from mnist_cnn.handlers import NEUTRAL, Network
@@ -19,11 +18,6 @@ from mnist_cnn.strokes import draw_strokes
 from mnist_cnn.widgets import data_url
 
 SEVEN = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]
-
-
-@pytest.fixture(scope="module")
-def page(model) -> app.Page:
-    return app.load_page(model)
 
 
 @pytest.fixture(scope="module")

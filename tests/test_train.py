@@ -3,7 +3,6 @@ weights that load.
 """
 import json
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -61,23 +60,13 @@ def write_idx(path: Path, a: np.ndarray) -> None:
                      + a.astype(np.uint8).tobytes())
 
 
-def run_cli(monkeypatch, capsys, *args: str) -> str:
-    """python -m mnist_cnn.train with these arguments, in this process; what it printed."""
-    monkeypatch.setattr(sys, "argv", ["train", *args])
-    try:
-        train_main()
-    except SystemExit as e:  # --help
-        assert e.code == 0
-    return capsys.readouterr().out
-
-
-def test_cli_trains_and_writes_loadable_weights(tmp_path, monkeypatch, capsys):
+def test_cli_trains_and_writes_loadable_weights(tmp_path, cli):
     images, labels = load_mnist("test")
     for prefix, sl in (("train", slice(0, 512)), ("t10k", slice(512, 768))):
         write_idx(tmp_path / f"{prefix}-images-idx3-ubyte", images[sl].numpy())
         write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte", labels[sl].numpy())
     out = tmp_path / "w" / "net.safetensors"
-    said = run_cli(monkeypatch, capsys, "--data-dir", str(tmp_path), "--epochs", "1", "--batch-size", "64",
+    said = cli(train_main, "--data-dir", str(tmp_path), "--epochs", "1", "--batch-size", "64",
                    "--threads", "1", "--limit", "200", "--unipen-copies", "1", "--out", str(out))
     assert "421,642 parameters" in said and "test accuracy" in said
     meta = json.loads(out.with_suffix(".json").read_text())
@@ -99,8 +88,8 @@ def options_help(text: str) -> dict[str, str]:
     return {b.split()[0].rstrip(","): " ".join(b.split()) for b in blocks if b.strip().startswith("--")}
 
 
-def test_cli_help_shows_every_default(monkeypatch, capsys):
-    options = options_help(run_cli(monkeypatch, capsys, "--help"))
+def test_cli_help_shows_every_default(cli):
+    options = options_help(cli(train_main, "--help"))
     assert {"--data-dir", "--epochs", "--batch-size", "--lr", "--seed", "--out"} <= set(options)
     for name, text in options.items():
         if name != "--help":
