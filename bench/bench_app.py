@@ -122,24 +122,20 @@ def main() -> None:
     torch.set_num_threads(1)
     drawings = dev_samples(strokes=1)[:args.drawings]
 
-    with serving("app.py", args.port) as (_, url):
-        latencies, right, unchanged = browser_latencies(url, drawings)
-    model = load_model()
-    builds = start_up(model, args.builds)
-    work = server_work(app.build(model), drawings, args.repeats)
-
     n = len(drawings)
+    with serving("app.py", args.port) as (_, url):  # each part printed as soon as it is measured
+        latencies, right, unchanged = browser_latencies(url, drawings)
     print(f"{n} one-stroke UNIPEN drawings drawn with the mouse in headless Chromium; read right: {right}/{n}; "
-          f"nothing left to change at pen-up (the live reading had shown it): {unchanged}")
+          f"nothing left to change at pen-up (the live reading had shown it): {unchanged}", flush=True)
     for name, ms in latencies.items():
         what = {"prediction": "the prediction", "reading": "prediction, every panel and close-up",
                 "all": "all that and the sandbox and occlusion"}[name]
-        print(f"pen-up to {what} shown: {spread(ms, digits=0)}" if ms else f"pen-up to {what}: no timings")
-    for name, ms in work.items():
+        print(f"pen-up to {what} shown: {spread(ms, digits=0)}" if ms else f"pen-up to {what}: no timings", flush=True)
+    model = load_model()
+    for name, s in start_up(model, args.builds).items():
+        print(f"start-up, {name}: median {statistics.median(s):.2f} s (min {min(s):.2f}, n {len(s)})", flush=True)
+    for name, ms in server_work(app.build(model), drawings, args.repeats).items():
         print(f"server work per {name}: {spread(ms)}")
-    for name, s in builds.items():
-        print(f"start-up, {name}: median {statistics.median(s):.2f} s (min {min(s):.2f}, n {len(s)})")
-
 
 if __name__ == "__main__":
     main()
