@@ -62,12 +62,17 @@ def load_mnist(split: str, data_dir: str | Path | None = None) -> tuple[torch.Te
     return torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64))
 
 
+def standardise(x: torch.Tensor) -> torch.Tensor:
+    """Pixels in [0, 1] -> the network's scale, by MNIST's mean and standard deviation (any shape)."""
+    return (x - MEAN) / STD
+
+
 def normalise(images: torch.Tensor) -> torch.Tensor:
     """uint8 or [0, 1] float images (N, 28, 28) -> the network's input (N, 1, 28, 28)."""
     x = images.float()
     if images.dtype == torch.uint8:
         x = x / 255.0
-    return ((x - MEAN) / STD).unsqueeze(1)
+    return standardise(x).unsqueeze(1)
 
 
 def denormalise(x):

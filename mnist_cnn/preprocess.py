@@ -169,13 +169,18 @@ def set_stroke_width(fine: np.ndarray) -> np.ndarray:
     return fine
 
 
+def centre_of_mass(a: np.ndarray) -> tuple[float, float]:
+    """(row, column) of an image's centre of mass in px, pixel i spanning [i, i + 1)."""
+    h, w = a.shape
+    mass = a.astype(np.float64)
+    total = mass.sum()
+    return (mass.sum(1) * np.arange(h)).sum() / total + 0.5, (mass.sum(0) * np.arange(w)).sum() / total + 0.5
+
+
 def centre_by_mass(digit: np.ndarray) -> np.ndarray:
     """Place a digit of at most 20×20 in 28×28 with its centre of mass at the centre (14, 14)."""
     h, w = digit.shape
-    mass = digit.astype(np.float64)
-    total = mass.sum()
-    cy = (mass.sum(1) * np.arange(h)).sum() / total + 0.5
-    cx = (mass.sum(0) * np.arange(w)).sum() / total + 0.5
+    cy, cx = centre_of_mass(digit)
     top = int(np.clip(round(14 - cy), 0, 28 - h))
     left = int(np.clip(round(14 - cx), 0, 28 - w))
     out = np.zeros((28, 28), dtype=np.uint8)

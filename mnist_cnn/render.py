@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .i18n import number, percent, short
 from .model import Net
-from .preprocess import Prepared
+from .preprocess import Prepared, centre_of_mass
 
 # Palette indices 0..15 are page colours; 16..255 hold a colour scale (values, or greys for the input pictures).
 BG, TEXT, MUTED, FRAME, MARK = range(5)
@@ -28,7 +28,6 @@ BAR_W, BAR_H = 120, 8  # colour bar
 FILTER_SCALE = 6  # a 3×3 filter is drawn 18×18
 TOP_UNITS = 5  # fc1 units marked as the most active
 STEP = 112  # side of each preprocessing picture: 28×28 at 4 pixels per pixel
-PNG = {"compress_level": 1}  # flat colours compress well even at level 1, which encodes several times faster than 6
 
 
 def ramp(anchors: list, n: int) -> np.ndarray:
@@ -122,10 +121,9 @@ def frame(pixels: np.ndarray, x0: int, y0: int, x1: int, y1: int, colour: int, w
 
 
 def picture(pixels: np.ndarray, pal: list[int]) -> Image.Image:
-    """The palette image of an array of indices (H, W); it saves as PNG at level 1 even when saved by others."""
+    """The palette image of an array of indices (H, W)."""
     im = Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8))  # mode "L" until it gets its palette
     im.putpalette(pal)
-    im.encoderinfo = dict(PNG)  # Pillow applies an image's own encoderinfo to every later save (Gradio's too)
     return im
 
 
@@ -311,9 +309,8 @@ def steps_picture(ink: np.ndarray, box: tuple, digit20: np.ndarray, centred28: n
     dys, dxs = np.nonzero(digit20)
     py, px = ys.min() - dys.min(), xs.min() - dxs.min()
     frame(pixels, x3 + px * s, top + py * s, x3 + (px + dw) * s - 1, top + (py + dh) * s - 1, MARK)
-    mass = centred28.astype(np.float64)
-    cy = top + round(((mass.sum(1) * np.arange(28)).sum() / mass.sum() + 0.5) * s)
-    cx = x3 + round(((mass.sum(0) * np.arange(28)).sum() / mass.sum() + 0.5) * s)
+    my, mx = centre_of_mass(centred28)
+    cy, cx = top + round(my * s), x3 + round(mx * s)
     pixels[cy - 1:cy + 1, cx - 5:cx + 5] = MARK
     pixels[cy - 5:cy + 5, cx - 1:cx + 1] = MARK
     for x, label in ((x1, f"1   {bx1 - bx0}×{by1 - by0}"), (x2, f"2   {dw}×{dh}"), (x3, "3   28×28")):

@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from . import checkpoint, snapshots
 from .augment import augment, styled_digits
-from .data import MEAN, REPO, STD, load_mnist
+from .data import REPO, load_mnist, standardise
 from .evaluate import evaluate, evaluate_strokes
 from .model import Net, count_parameters
 from .preprocess import InputError, prepare
@@ -74,7 +74,7 @@ def batches(images: torch.Tensor, labels: torch.Tensor, batch_size: int, g: torc
         x = x.unsqueeze(1).float() / 255.0
         if augmented:
             x = augment(x, g)
-        yield (x - MEAN) / STD, labels[idx]
+        yield standardise(x), labels[idx]
 
 
 def main() -> None:
