@@ -26,20 +26,8 @@ from mnist_cnn.model import Net
 from mnist_cnn.own_model import accuracy, accuracy_digits
 from mnist_cnn.render_detail import DETAIL_CSS
 from mnist_cnn.snapshots import StaleSnapshotsError, load_loss_curve, load_snapshots
-from mnist_cnn.widgets import (
-    CLEAR_JS,
-    DRAWN_JS,
-    UNDO_JS,
-    ApiFile,
-    Radio,
-    Slider,
-    UploadButton,
-    drawing_pad,
-    language_switch,
-    picture,
-    status_line,
-    with_page_language,
-)
+from mnist_cnn.widgets import (CLEAR_JS, DRAWN_JS, UNDO_JS, ApiFile, Radio, Slider, UploadButton, drawing_pad,
+                               html_view, language_switch, status_line, with_page_language)
 
 EXAMPLE_DIGITS = range(10)  # one real MNIST test digit of each class
 # Every event that runs the network shares these slots. Two keep both cores busy (one torch thread each) while a
@@ -155,7 +143,7 @@ def layout(page: Page) -> dict[str, gr.components.Component]:
         ui["lang"] = language_switch()
     gr.Markdown(SAY("app.intro"), elem_id="intro")
     for key in (*render.PANELS, *views.CLOSE_UP, "filter-top", "occlusion", "sandbox", "shift-text", "compare"):
-        ui[key] = picture(key, render=False, pickable=key in render.MAP_LAYERS)
+        ui[key] = html_view(key, render=False, pickable=key in render.MAP_LAYERS)
     with gr.Row(equal_height=False, elem_id="main"):
         with gr.Column(scale=1, min_width=290):
             heading("draw.label", 2)  # the title's first section (an h3 right after the h1 skips a level)
@@ -173,7 +161,7 @@ def layout(page: Page) -> dict[str, gr.components.Component]:
             ui["all-ten"] = gr.Checkbox(False, label=SAY("prediction.all"), elem_id="all-ten")
             panel("input28", ui["input28"])
     heading("examples.label")
-    ui["examples"] = picture("examples", pickable=True, value=i18n.bilingual(
+    ui["examples"] = html_view("examples", pickable=True, value=i18n.bilingual(
         views.examples_html, page.images[page.examples], page.labels[page.examples]))
     heading("layers.title", 2)
     gr.Markdown(SAY("layers.intro"))
@@ -206,8 +194,8 @@ def layout(page: Page) -> dict[str, gr.components.Component]:
             heading("mistakes.title")
             gr.HTML(i18n.bilingual(lambda lang: i18n.t("mistakes.intro", lang, n=len(page.mistakes),
                                                        total=len(page.labels))))
-            ui["mistakes"] = picture("mistakes", pickable=True,
-                                     value=i18n.bilingual(views.mistakes_html, page.mistakes, page.images))
+            ui["mistakes"] = html_view("mistakes", pickable=True,
+                                       value=i18n.bilingual(views.mistakes_html, page.mistakes, page.images))
     heading("experiment.title", 2)
     with gr.Row(equal_height=False):
         with gr.Column(min_width=290, elem_id="sandbox-panel"):
@@ -246,7 +234,7 @@ def layout(page: Page) -> dict[str, gr.components.Component]:
         ui["learning-step"] = Slider(0, last, value=last, step=1, label=SAY("learning.step"), elem_id="learning-step")
         with gr.Row(equal_height=False):
             with gr.Column(min_width=290):
-                ui["learning"] = picture("learning", value=i18n.bilingual(
+                ui["learning"] = html_view("learning", value=i18n.bilingual(
                     lambda lang: page.learning(last, None, lang).get("learning", "")))
             with gr.Column(min_width=290):
                 ui["loss-curve"] = gr.LinePlot(page.learning(last, None, "en").get("loss-curve"), x="step", y="loss",

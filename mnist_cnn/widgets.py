@@ -236,7 +236,7 @@ mark();
 """ % ZOOM_NAMES
 
 
-def picture(elem_id: str, render: bool = True, pickable: bool = False, value: str = "") -> gr.HTML:
+def html_view(elem_id: str, render: bool = True, pickable: bool = False, value: str = "") -> gr.HTML:
     """HTML made per reading (a picture, text, buttons), or once (value); None or "" shows nothing. A pickable
     one's buttons fire "select" with their data-index (see CHOICES_JS); on a narrow screen, "Enlarge" shows the
     picture at full size (ZOOM_JS)."""
