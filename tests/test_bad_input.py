@@ -168,7 +168,8 @@ def upload(page, path: str) -> dict:
     folder.mkdir(parents=True)
     shutil.copy(path, folder)
     sent = {"path": str(folder / Path(path).name), "orig_name": Path(path).name, "meta": {"_type": "gradio.FileData"}}
-    data = asyncio.run(demo.process_api(event, [sent, None, "en"], SessionState(demo)))["data"]
+    data = [sent] + [None] * (len(event.inputs) - 2) + ["en"]  # the file, the session's state, the language
+    data = asyncio.run(demo.process_api(event, data, SessionState(demo)))["data"]
     return {key: value for key, value in zip(ids, data)  # changed outputs with an id (the State has none)
             if key and not (isinstance(value, dict) and value.get("__type__"))}
 
