@@ -41,18 +41,19 @@ SETTLED_JS = """([ids, quiet]) => new Promise((resolve) => {
     observer.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
     const check = () => {
         const latest = Math.max(penUp, ...Object.values(last));
-        if (!shown() || performance.now() - latest < quiet) return setTimeout(check, 50);
+        const late = performance.now() - penUp > 20000;  // given up on: counted as not shown
+        if (!late && (!shown() || performance.now() - latest < quiet)) return setTimeout(check, 50);
         observer.disconnect();
-        resolve(Object.fromEntries(ids.map((id) => [id, id in last ? last[id] - penUp : null])));
+        resolve(late ? null : Object.fromEntries(ids.map((id) => [id, id in last ? last[id] - penUp : null])));
     };
     setTimeout(check, 50);
 })"""
 
 
-def browser_latencies(url: str, drawings: list[dict]) -> tuple[dict[str, list[float]], int, int]:
+def browser_latencies(url: str, drawings: list[dict]) -> tuple[dict[str, list[float]], int, int, int]:
     """ms from pen-up to the prediction, to every reading panel and to every panel (after one warm-up drawing);
-    how many drawings were read right, and how many had nothing left to change after pen-up."""
-    times, right, unchanged = {"prediction": [], "reading": [], "all": []}, 0, 0
+    how many drawings were read right, how many had nothing left to change after pen-up, how many never settled."""
+    times, right, unchanged, late = {"prediction": [], "reading": [], "all": []}, 0, 0, 0
     with sync_playwright() as p:
         browser = chromium(p)
         page = open_app(browser, url)
@@ -66,6 +67,9 @@ def browser_latencies(url: str, drawings: list[dict]) -> tuple[dict[str, list[fl
             last = page.evaluate("window.settled")
             if i == 0:
                 continue
+            if last is None:  # not all shown within 20 s
+                late += 1
+                continue
             right += page.inner_text("#prediction .output-class").strip() == str(sample["label"])
             if last["prediction"] is None:
                 unchanged += 1
@@ -75,7 +79,7 @@ def browser_latencies(url: str, drawings: list[dict]) -> tuple[dict[str, list[fl
             times["reading"].append(max(v for k, v in last.items() if k in READING and v is not None))
             times["all"].append(max(changed))
         browser.close()
-    return times, right, unchanged
+    return times, right, unchanged, late
 
 
 def server_work(demo, drawings: list[dict], repeats: int) -> dict[str, list[float]]:
@@ -124,9 +128,10 @@ def main() -> None:
 
     n = len(drawings)
     with serving("app.py", args.port) as (_, url):  # each part printed as soon as it is measured
-        latencies, right, unchanged = browser_latencies(url, drawings)
+        latencies, right, unchanged, late = browser_latencies(url, drawings)
     print(f"{n} one-stroke UNIPEN drawings drawn with the mouse in headless Chromium; read right: {right}/{n}; "
-          f"nothing left to change at pen-up (the live reading had shown it): {unchanged}", flush=True)
+          f"nothing left to change at pen-up (the live reading had shown it): {unchanged}; not all shown within "
+          f"20 s: {late}", flush=True)
     for name, ms in latencies.items():
         what = {"prediction": "the prediction", "reading": "prediction, every panel and close-up",
                 "all": "all that and the sandbox and occlusion"}[name]
