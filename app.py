@@ -33,6 +33,7 @@ EXAMPLE_DIGITS = range(10)  # one real MNIST test digit of each class
 # Every event that runs the network shares these slots. Two keep both cores busy (one torch thread each) while a
 # large upload is read; more only add memory: reading a 5000×5000 PNG (the pixel limit) peaks at ~200 MB.
 CNN = {"concurrency_id": "cnn", "concurrency_limit": 2}
+LIVE = {"concurrency_id": "live", "concurrency_limit": 1}  # the readings made while the pen still moves
 PRIVATE = {"api_visibility": "private", "show_progress": "hidden"}  # the page's own events (callable all the same)
 # Queue positions are sent every second, not to every waiting request each time one starts: with a classroom
 # waiting, those messages cost the server more than the network does (bench/bench_load.py).
@@ -231,7 +232,8 @@ def layout(page: Page) -> dict[str, gr.components.Component]:
     with gr.Column(elem_id="learning-panel", visible=bool(page.snapshots)):  # left out without current snapshots
         heading("learning.title", 2)
         gr.Markdown(SAY("learning.intro"))
-        ui["learning-step"] = Slider(0, last, value=last, step=1, label=SAY("learning.step"), elem_id="learning-step")
+        ui["learning-step"] = Slider(0, max(last, 1), value=last, step=1, label=SAY("learning.step"),
+                                     elem_id="learning-step")  # max ≥ 1: Gradio refuses a slider from 0 to 0
         with gr.Row(equal_height=False):
             with gr.Column(min_width=290):
                 ui["learning"] = html_view("learning", value=i18n.bilingual(
@@ -279,9 +281,12 @@ def wire(page: Page, ui: dict) -> None:
         on(event.success, page.experiments, those("current", *SANDBOX, "learning-step", "network", "lang"), follow,
            **CNN)
 
-    # always_last: a drawing sent while the last one is read waits, and only the newest is read
-    reads(ui["pad"].drawn, page.drawn, those("pad", "chosen", "network", "lang"), trigger_mode="always_last",
-          js=DRAWN_JS)
+    # always_last: a drawing sent while the last one is read waits, and only the newest is read. While the pen
+    # moves, readings have one slot of their own (LIVE), so a classroom drawing at once never queues a pen-up
+    # behind its live readings; a pen-up cancels its own live reading and is followed by the experiments.
+    pad = those("pad", "chosen", "network", "lang")
+    live = on(ui["pad"].sketch, page.drawn, pad, reading, trigger_mode="always_last", js=DRAWN_JS, **LIVE)
+    reads(ui["pad"].drawn, page.drawn, pad, trigger_mode="always_last", js=DRAWN_JS, cancels=[live])
     reads(ui["upload"].upload, page.uploaded, those("upload", "chosen", "network", "lang"))
     reads(ui["examples"].select, page.example, those("chosen", "network", "lang"), picked=True)
     reads(ui["mistakes"].select, page.mistake, those("chosen", "network", "lang"), picked=True)

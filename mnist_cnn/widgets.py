@@ -73,10 +73,10 @@ function point(e) {{
     const r = canvas.getBoundingClientRect();
     return [(e.clientX - r.left) * canvas.width / r.width, (e.clientY - r.top) * canvas.height / r.height];
 }}
-function send() {{
+function send(kind = 'drawn') {{
     sentAt = performance.now();
     props.value = strokes.length ? canvas.toDataURL('image/png') : '';
-    trigger('drawn');
+    trigger(kind);
 }}
 
 canvas.addEventListener('pointerdown', (e) => {{
@@ -97,8 +97,8 @@ canvas.addEventListener('pointermove', (e) => {{
         segment(current[current.length - 1], p);
         current.push(p);
     }}
-    // live: the drawing so far, at most every {LIVE_MS} ms; the server reads only the newest (trigger_mode)
-    if (performance.now() - sentAt > {LIVE_MS}) send();
+    // live: the drawing so far, at most every {LIVE_MS} ms, as "sketch"; the server reads only the newest
+    if (performance.now() - sentAt > {LIVE_MS}) send('sketch');
 }});
 function penUp(e) {{
     if (!current) return;
@@ -163,8 +163,8 @@ CLEAR_JS = "() => { document.querySelector('#draw canvas')?.dispatchEvent(new Ev
 
 
 def drawing_pad() -> gr.HTML:
-    """The pad (elem_id "draw"); value: the drawing as a PNG data URL or ""; event "drawn": while the pen moves, each
-    pen-up and Undo."""
+    """The pad (elem_id "draw"); value: the drawing as a PNG data URL or ""; events "sketch" while the pen moves (at
+    most every LIVE_MS), "drawn" at each pen-up and Undo."""
     names = json.dumps({lang: texts["draw.area"] for lang, texts in TEXTS.items()}, ensure_ascii=False)
     return gr.HTML(value="", html_template=HTML, css_template=CSS, js_on_load=f"const NAMES = {names};\n" + JS,
                    elem_id="draw")

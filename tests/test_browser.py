@@ -103,7 +103,7 @@ def test_a_clicked_map_opens_its_filter_which_follows_the_drawing(open_page, dig
     draw(page, digit_strokes["0"])  # the chosen filter follows the new drawing
     expect(predicted(page)).to_have_text("0")
     expect(detail).to_contain_text("conv1, filter 5:")
-    page.wait_for_timeout(500)  # the reading of the pen-up, after the live ones, has come back
+    page.wait_for_timeout(1500)  # the reading of the pen-up, after the live ones, has come back
     assert framed(page, "act-conv1", 5)
     click_map(page, "act-conv2", 12)
     expect(detail).to_contain_text("conv2, filter 12:")
