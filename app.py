@@ -34,6 +34,7 @@ EXAMPLE_DIGITS = range(10)  # one real MNIST test digit of each class
 # large upload is read; more only add memory: reading a 5000×5000 PNG (the pixel limit) peaks at ~200 MB.
 CNN = {"concurrency_id": "cnn", "concurrency_limit": 2}
 LIVE = {"concurrency_id": "live", "concurrency_limit": 1}  # the readings made while the pen still moves
+AFTER = {"concurrency_id": "after", "concurrency_limit": 1}  # the experiments that follow a reading
 PRIVATE = {"api_visibility": "private", "show_progress": "hidden"}  # the page's own events (callable all the same)
 # Queue positions are sent every second, not to every waiting request each time one starts: with a classroom
 # waiting, those messages cost the server more than the network does (bench/bench_load.py).
@@ -279,7 +280,7 @@ def wire(page: Page, ui: dict) -> None:
         """A reading event (which may change also these), then the experiments on what it read."""
         event = on(trigger, handler, inputs, reading + those(*also), **options, **CNN)
         on(event.success, page.experiments, those("current", *SANDBOX, "learning-step", "network", "lang"), follow,
-           **CNN)
+           **AFTER)  # their own slot: a classroom's pen-ups never wait behind them
 
     # always_last: a drawing sent while the last one is read waits, and only the newest is read. While the pen
     # moves, readings have one slot of their own (LIVE), so a classroom drawing at once never queues a pen-up

@@ -114,11 +114,13 @@ def ratio(runs: dict, figures: dict, a: str, b: str) -> float:
     return overall
 
 
-def pad_events(url: str) -> tuple[int, int]:
-    """fn_index of the pad's "drawn" event and of the experiments that follow it, from the page's config."""
+def pad_events(url: str) -> tuple[int, int, int]:
+    """fn_index of the pad's "sketch" event (the pen moves), its "drawn" event (pen-up) and of the experiments that
+    follow a pen-up, from the page's config."""
     found = events(url)
-    pad = next(e["fn_index"] for e in found if e["trigger"] and e["trigger"][0][1] == "drawn")
-    return pad, next(e["fn_index"] for e in found if e["after"] == pad)
+    sketch, pad = (next(e["fn_index"] for e in found if e["trigger"] and e["trigger"][0][1] == kind)
+                   for kind in ("sketch", "drawn"))
+    return sketch, pad, next(e["fn_index"] for e in found if e["after"] == pad)
 
 
 def frames(strokes: list, n: int) -> list[str]:
@@ -131,9 +133,9 @@ def frames(strokes: list, n: int) -> list[str]:
 
 class PadUser:
     """One visitor drawing: what the page's pad sends, through the raw queue, one reading at a time; while one is
-    read, only the newest drawing waits (always_last); each reading is followed by its experiments."""
+    read, only the newest drawing waits (always_last); a pen-up's reading is followed by its experiments."""
 
-    def __init__(self, url: str, fns: tuple[int, int], session: str, timeout: float = 60):
+    def __init__(self, url: str, fns: tuple[int, int, int], session: str, timeout: float = 60):
         self.url, self.fns, self.session, self.timeout = url, fns, session, timeout
         self.waiting, self.pen_up = None, None  # the newest drawing not yet sent; when the pen went up
         self.answered = threading.Condition()
@@ -155,11 +157,12 @@ class PadUser:
                 if self.stopped and self.waiting is None:
                     return
                 (drawing, pen_up), self.waiting, self.busy = self.waiting, None, True
-            read = call(self.url, self.fns[0], [drawing, None, None, "en"], session=self.session,
-                        timeout=self.timeout)
+            sketch, pad, experiments = self.fns
+            read = call(self.url, sketch if pen_up is None else pad, [drawing, None, None, "en"],
+                        session=self.session, timeout=self.timeout)
             t_read = time.perf_counter()
-            if read.get("success"):
-                call(self.url, self.fns[1], [None, 1, 1, 2, None, None, "en"], session=self.session,
+            if read.get("success") and pen_up is not None:
+                call(self.url, experiments, [None, 1, 1, 2, None, None, "en"], session=self.session,
                      timeout=self.timeout)
             with self.answered:
                 if pen_up is not None:
