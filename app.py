@@ -163,8 +163,8 @@ def layout(page: Page) -> dict[str, gr.components.Component]:
             ui["all-ten"] = gr.Checkbox(False, label=SAY("prediction.all"), elem_id="all-ten")
             panel("input28", ui["input28"])
     heading("examples.label")
-    ui["examples"] = html_view("examples", pickable=True, value=i18n.bilingual(
-        views.examples_html, page.images[page.examples], page.labels[page.examples]))
+    ui["examples"] = html_view("examples", pickable=True,
+                               value=views.examples_html(page.images[page.examples], page.labels[page.examples]))
     heading("layers.title", 2)
     gr.Markdown(SAY("layers.intro"))
     for first in range(1, len(render.PANELS), 2):  # the stages two by two, each pair a row that stacks on a phone
@@ -196,8 +196,7 @@ def layout(page: Page) -> dict[str, gr.components.Component]:
             heading("mistakes.title")
             gr.HTML(i18n.bilingual(lambda lang: i18n.t("mistakes.intro", lang, n=len(page.mistakes),
                                                        total=len(page.labels))))
-            ui["mistakes"] = html_view("mistakes", pickable=True,
-                                       value=i18n.bilingual(views.mistakes_html, page.mistakes, page.images))
+            ui["mistakes"] = html_view("mistakes", pickable=True, value=views.mistakes_html(page.mistakes, page.images))
     heading("experiment.title", 2)
     with gr.Row(equal_height=False):
         with gr.Column(min_width=290, elem_id="sandbox-panel"):

@@ -79,7 +79,7 @@ def under_attack(url: str, args, biggest: str) -> None:
         draw_strokes([[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]).save(secret)
         hits = {**hostile.attacks(secret), "largest pad value": biggest}
         page = [e for e in events(url) if e["backend"]]
-        pad, _ = pad_events(url)
+        _, pad, _ = pad_events(url)
         jobs = [(e, p, name) for e in page for p, name in hostile.attackable(e, list(hits))]
         jobs += [(e, 0, "largest pad value") for e in page if e["fn_index"] == pad] * (len(jobs) // 4)
         random.Random(args.seed).shuffle(jobs)
@@ -126,7 +126,7 @@ def under_attack(url: str, args, biggest: str) -> None:
 
 def many_sessions(url: str, n: int, biggest: str, workers: int = 8) -> list[dict]:
     """n sessions each send the largest pad value once to the pad; the answers."""
-    pad, _ = pad_events(url)
+    _, pad, _ = pad_events(url)
     with ThreadPoolExecutor(workers) as pool:
         return list(pool.map(lambda i: call(url, pad, [biggest, None, None, "en"], session=uuid.uuid4().hex,
                                             timeout=120), range(n)))

@@ -15,7 +15,7 @@ from .errors import InputError
 PNG_URL = "data:image/png;base64,"
 # The pad sends a 280×280 PNG: 10–40 KB for a drawing, about 54 KB in base64 for the busiest scribble.
 MAX_DRAWING = 1_000_000
-MAX_PAD_SIDE = 1024  # px: the pad sends 280×280; its PNG header says the size before anything is decoded
+MAX_PAD_SIDE = 560  # px: the pad sends 280×280 (twice that for a dense screen); the PNG header says the size
 MAX_PATH = 4096  # characters; a longer "path" is not one Gradio wrote
 
 

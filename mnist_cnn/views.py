@@ -129,22 +129,30 @@ def blank_view(error: InputError | None = None, lang: str = "en") -> dict:
     return {**{key: None for key in READING}, "status": status(error, lang)}
 
 
+def in_both(text_of) -> str:
+    """A short text in both languages, as text, each marked so that the page's CSS shows only its own."""
+    return "".join(f'<span class="l-{lang}" lang="{lang}">{html.escape(text_of(lang))}</span>' for lang in TEXTS)
+
+
 def digits_html(images: torch.Tensor, names: list[str], captions: list[str] | None = None) -> str:
-    """uint8 MNIST digits (N, 28, 28) as a row of buttons, drawn as the network sees them (white on black)."""
-    pictures = [Image.fromarray(a).resize((56, 56), Image.Resampling.NEAREST) for a in images.numpy()]
+    """uint8 MNIST digits (N, 28, 28) as a row of buttons, drawn as the network sees them (white on black); sent
+    once at 28×28, with their words in both languages, since every session keeps a copy of the page's values."""
+    pictures = [Image.fromarray(a) for a in images.numpy()]
     return digit_buttons(pictures, names, captions or [""] * len(names))
 
 
-def examples_html(images: torch.Tensor, labels: torch.Tensor, lang: str) -> str:
+def examples_html(images: torch.Tensor, labels: torch.Tensor) -> str:
     """The example digits' buttons, each named by its digit."""
-    return digits_html(images, [t("alt.example", lang, digit=int(d)) for d in labels])
+    return digits_html(images, [in_both(lambda lang, d=int(d): t("alt.example", lang, digit=d)) for d in labels])
 
 
-def mistakes_html(mistakes: list[dict], images: torch.Tensor, lang: str) -> str:
+def mistakes_html(mistakes: list[dict], images: torch.Tensor) -> str:
     """The misread test digits' buttons, each captioned "true → guess (p)" and named in words."""
-    p = [percent(m["confidence"], lang) for m in mistakes]
-    names = [t("alt.mistake", lang, digit=m["label"], guess=m["guess"], p=q) for m, q in zip(mistakes, p)]
-    captions = [f"{m['label']} → {m['guess']} ({q})" for m, q in zip(mistakes, p)]
+    def p(m: dict, lang: str) -> str:
+        return percent(m["confidence"], lang)
+    names = [in_both(lambda lang, m=m: t("alt.mistake", lang, digit=m["label"], guess=m["guess"], p=p(m, lang)))
+             for m in mistakes]
+    captions = [in_both(lambda lang, m=m: f"{m['label']} → {m['guess']} ({p(m, lang)})") for m in mistakes]
     return digits_html(images[[m["index"] for m in mistakes]], names, captions)
 
 

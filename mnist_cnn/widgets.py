@@ -263,14 +263,13 @@ def choices(image: Image.Image, alt: str, cells: list[tuple[tuple[int, int, int,
 
 
 def digit_buttons(images: list[Image.Image], names: list[str], captions: list[str]) -> str:
-    """HTML for a row of digit pictures, each a button with a name and a caption under it; select gives its index.
-    The name is the button's own (hidden) text, not an aria-label, so that the caption a sighted person sees is not
-    at odds with what a screen reader says (axe's label-content-name-mismatch); the caption, its short form, is
-    left out of the name."""
+    """HTML for a row of digit pictures, each a button with a name and a caption under it (both given as HTML);
+    select gives its index. The name is the button's own (hidden) text, not an aria-label, so that the caption a
+    sighted person sees is not at odds with what a screen reader says (axe's label-content-name-mismatch); the
+    caption, its short form, is left out of the name."""
     return '<div class="digits">' + "".join(
         f'<button data-index="{i}" tabindex="{0 if i == 0 else -1}"><img src="{data_url(image)}" alt="">'
-        f'<span aria-hidden="true">{html.escape(caption)}</span><span class="sr-only">{html.escape(name)}</span>'
-        '</button>'
+        f'<span aria-hidden="true">{caption}</span><span class="sr-only">{name}</span></button>'
         for i, (image, name, caption) in enumerate(zip(images, names, captions))) + "</div>"
 
 
