@@ -281,12 +281,12 @@ def wire(page: Page, ui: dict) -> None:
         on(event.success, page.experiments, those("current", *SANDBOX, "learning-step", "network", "lang"), follow,
            **AFTER)  # their own slot: a classroom's pen-ups never wait behind them
 
-    # always_last: a drawing sent while the last one is read waits, and only the newest is read. While the pen
-    # moves, readings have one slot of their own (LIVE), so a classroom drawing at once never queues a pen-up
-    # behind its live readings; a pen-up cancels its own live reading and is followed by the experiments.
+    # While the pen moves, readings have one slot of their own (LIVE), so a classroom drawing at once never queues
+    # a pen-up behind its live readings. The pad sends one reading at a time, and its pen-up only once its live
+    # reading has come back (widgets.JS), so no part of a drawing is read after the whole of it.
     pad = those("pad", "chosen", "network", "lang")
-    live = on(ui["pad"].sketch, page.drawn, pad, reading, trigger_mode="always_last", js=DRAWN_JS, **LIVE)
-    reads(ui["pad"].drawn, page.drawn, pad, trigger_mode="always_last", js=DRAWN_JS, cancels=[live])
+    on(ui["pad"].sketch, page.drawn, pad, reading, trigger_mode="always_last", js=DRAWN_JS, **LIVE)
+    reads(ui["pad"].drawn, page.drawn, pad, trigger_mode="always_last", js=DRAWN_JS)
     reads(ui["upload"].upload, page.uploaded, those("upload", "chosen", "network", "lang"))
     reads(ui["examples"].select, page.example, those("chosen", "network", "lang"), picked=True)
     reads(ui["mistakes"].select, page.mistake, those("chosen", "network", "lang"), picked=True)

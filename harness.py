@@ -122,8 +122,12 @@ def call(url: str, fn_index: int, data: list, event_data=None, session: str | No
                              headers={"content-type": "application/json"})
         if joined.status_code != 200:
             return {"success": False, "status": joined.status_code, "output": joined.text}
+        event = joined.json().get("event_id")  # a session's stream also carries the events that follow this one
         with client.stream("GET", base + "/queue/data", params={"session_hash": session}) as stream:
             for line in stream.iter_lines():
-                if line.startswith("data:") and (message := json.loads(line[5:])).get("msg") == "process_completed":
+                if not line.startswith("data:"):
+                    continue
+                message = json.loads(line[5:])
+                if message.get("msg") == "process_completed" and message.get("event_id", event) == event:
                     return message
     return {"success": False, "output": "no answer"}

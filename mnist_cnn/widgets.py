@@ -43,6 +43,8 @@ const ctx = canvas.getContext('2d');
 const strokes = [];
 let current = null;
 let sentAt = 0;
+let live = false;  // a live reading is on its way: the next one, or the pen-up, waits for its answer
+let waiting = null;  // the pen-up (or Undo) sent once that answer comes
 
 function paintBackground() {{
     ctx.fillStyle = 'white';
@@ -76,7 +78,14 @@ function point(e) {{
 function send(kind = 'drawn') {{
     sentAt = performance.now();
     props.value = strokes.length ? canvas.toDataURL('image/png') : '';
+    live = kind === 'sketch';
     trigger(kind);
+}}
+// The pen-up's reading goes out only after the live one on its way has come back (or 2 s have passed), so that
+// no live reading of a part of the drawing can arrive after it and overwrite it.
+function finish() {{
+    if (!live) {{ waiting = null; send(); return; }}
+    waiting = setTimeout(() => {{ live = false; finish(); }}, 2000);
 }}
 
 canvas.addEventListener('pointerdown', (e) => {{
@@ -97,13 +106,13 @@ canvas.addEventListener('pointermove', (e) => {{
         segment(current[current.length - 1], p);
         current.push(p);
     }}
-    // live: the drawing so far, at most every {LIVE_MS} ms, as "sketch"; the server reads only the newest
-    if (performance.now() - sentAt > {LIVE_MS}) send('sketch');
+    // live: the drawing so far, at most every {LIVE_MS} ms and one at a time, as "sketch"
+    if (!live && performance.now() - sentAt > {LIVE_MS}) send('sketch');
 }});
 function penUp(e) {{
     if (!current) return;
     current = null;
-    send();
+    finish();
 }}
 canvas.addEventListener('pointerup', penUp);
 canvas.addEventListener('pointercancel', penUp);
@@ -111,7 +120,7 @@ canvas.addEventListener('undo', () => {{
     if (!strokes.length) return;
     strokes.pop();
     repaint();
-    send();
+    finish();
 }});
 canvas.addEventListener('clear', () => {{
     strokes.length = 0;
@@ -119,8 +128,12 @@ canvas.addEventListener('clear', () => {{
     repaint();
     props.value = '';
 }});
-// the server resets the value to "" when the app is cleared some other way (and to READ after each reading)
+// the server resets the value to "" when the app is cleared some other way, and to READ after each reading
 watch('value', () => {{
+    if (props.value === {json.dumps(READ)} && live) {{
+        live = false;
+        if (waiting !== null) {{ clearTimeout(waiting); finish(); }}
+    }}
     if (!props.value && strokes.length) {{
         strokes.length = 0;
         repaint();
