@@ -1,0 +1,52 @@
+"""Memory of many sessions that each read with their own network: each uploads a state_dict (as the notebook saves
+it) through the page's own events and draws a digit; prints the server's memory growth (the aim: 30 sessions under
++150 MB). Run from the repository root: `python -m bench.bench_own_sessions`. Everything stays on loopback.
+"""
+import tempfile
+from pathlib import Path
+
+import httpx
+import torch
+
+import app
+from bench.common import arguments, rss_mb
+from harness import call, events, launch
+from mnist_cnn.checkpoint import load_model
+from mnist_cnn.model import Net
+from mnist_cnn.strokes import draw_strokes
+from mnist_cnn.widgets import data_url
+
+SEVEN = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]
+
+
+def main() -> None:
+    args = arguments(__doc__, {"sessions": (30, "sessions, each with its own network")})
+    torch.set_num_threads(1)
+    app.few_malloc_arenas()  # as app.main() does
+    demo = launch(app.build(load_model()))
+    url = demo.local_url
+    ids = {c["id"]: c.get("props", {}).get("elem_id") for c in httpx.get(url + "config").json()["components"]}
+    found = {(ids.get(e["trigger"][0][0]), e["trigger"][0][1]): e["fn_index"] for e in events(url) if e["trigger"]}
+    own, pad = found["own-upload", "upload"], found["draw", "drawn"]
+    seven = data_url(draw_strokes(SEVEN))
+    call(url, pad, [seven, None, None, "en"], session="warm-up")
+    before = rss_mb(None)
+    with tempfile.TemporaryDirectory() as folder:
+        for i in range(args.sessions):
+            torch.manual_seed(i)
+            path = Path(folder) / f"cnn{i}.pt"
+            torch.save(Net().state_dict(), path)
+            with open(path, "rb") as f:
+                kept = httpx.post(url + "gradio_api/upload", files={"files": ("cnn.pt", f)}).json()[0]
+            session = f"session-{i}"
+            call(url, pad, [seven, None, None, "en"], session=session)
+            file = {"path": kept, "orig_name": "cnn.pt", "meta": {"_type": "gradio.FileData"}}
+            assert call(url, own, [file, None, None, None, "en"], session=session)["success"]
+    after = rss_mb(None)
+    print(f"{args.sessions} sessions, each with its own network and a drawing: server RSS {before:.0f} -> "
+          f"{after:.0f} MB (growth {after - before:+.0f} MB; aim < +150 MB for 30)")
+    demo.close()
+
+
+if __name__ == "__main__":
+    main()
