@@ -24,7 +24,7 @@ from mnist_cnn.handlers import NEUTRAL, SANDBOX, WHAT_IF, Page
 from mnist_cnn.mistakes import StaleMistakesError, load_mistakes
 from mnist_cnn.model import Net
 from mnist_cnn.own_model import accuracy, accuracy_digits
-from mnist_cnn.render_detail import DETAIL_CSS
+from mnist_cnn.render_detail import DETAIL_CSS, mistakes_intro
 from mnist_cnn.snapshots import StaleSnapshotsError, load_loss_curve, load_snapshots
 from mnist_cnn.widgets import (CLEAR_JS, DRAWN_JS, UNDO_JS, ApiFile, Radio, Slider, UploadButton, drawing_pad,
                                html_view, language_switch, status_line, with_page_language)
@@ -194,8 +194,7 @@ def layout(page: Page) -> dict[str, gr.components.Component]:
             ui["softmax-steps"].render()
         with gr.Column(min_width=290, visible=bool(page.mistakes)):
             heading("mistakes.title")
-            gr.HTML(i18n.bilingual(lambda lang: i18n.t("mistakes.intro", lang, n=len(page.mistakes),
-                                                       total=len(page.labels))))
+            gr.HTML(i18n.bilingual(mistakes_intro, len(page.mistakes), len(page.labels)))
             ui["mistakes"] = html_view("mistakes", pickable=True, value=views.mistakes_html(page.mistakes, page.images))
     heading("experiment.title", 2)
     with gr.Row(equal_height=False):

@@ -13,7 +13,8 @@ from mnist_cnn.checkpoint import load_model
 from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.mistakes import load_mistakes
 from mnist_cnn.pipeline import activations
-from mnist_cnn.render_detail import kernel_html, kernel_picture, mistakes_gallery, saliency_picture, softmax_html
+from mnist_cnn.render_detail import kernel_html, kernel_picture, saliency_picture, softmax_html
+from mnist_cnn.views import mistakes_html
 
 
 def main() -> None:
@@ -41,9 +42,9 @@ def main() -> None:
         print(f"{name:<40} {statistics.median(timed(fn, xs)):6.2f} ms")
     t = time.perf_counter()
     mistakes = load_mistakes()
-    gallery = mistakes_gallery(mistakes, images)
+    gallery = mistakes_html(mistakes, images)
     print(f"{'load_mistakes + gallery (once at start)':<40} {1000 * (time.perf_counter() - t):6.2f} ms "
-          f"({len(gallery)} digits)")
+          f"({len(mistakes)} digits, {len(gallery):,} characters)")
 
 
 if __name__ == "__main__":

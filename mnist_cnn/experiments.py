@@ -20,11 +20,6 @@ SHIFTS = range(-MAX_SHIFT, MAX_SHIFT + 1)  # 17 points of the shift curve
 DIRECTIONS = ("horizontal", "vertical")
 
 
-def conv_side(n: int, kernel: int, padding: int, stride: int) -> int:
-    """The output side of a convolution or pooling: ⌊(n + 2p − k)/s⌋ + 1."""
-    return (n + 2 * padding - kernel) // stride + 1
-
-
 @torch.no_grad()
 def sandbox(model: torch.nn.Module, x: torch.Tensor, padding: int, stride: int, channel: int,
             pool_stride: int = 2) -> dict:

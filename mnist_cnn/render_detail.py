@@ -143,12 +143,3 @@ def kernel_picture(detail: dict, side: int = 240) -> Image.Image:
 def mistakes_intro(n: int, total: int, lang: str = "en") -> str:
     """The sentence above the gallery, with thousands written the language's way (10,000 / 10 000)."""
     return t("mistakes.intro", lang, n=n, total=total)
-
-
-def mistakes_gallery(mistakes: list[dict], images: torch.Tensor, scale: int = 4) -> list[tuple[Image.Image, str]]:
-    """(picture, caption) for gr.Gallery: each misread digit as the network sees it, captioned "true → guess (p)".
-
-    Captions hold no words, so they need no translation (gr.Gallery captions are plain strings).
-    """
-    return [(Image.fromarray(images[m["index"]].numpy()).resize((28 * scale, 28 * scale), Image.Resampling.NEAREST),
-             f"{m['label']} → {m['guess']} ({100 * m['confidence']:.0f}%)") for m in mistakes]

@@ -259,3 +259,13 @@ def test_bad_weights_exit_with_one_sentence(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit) as e:
         app.main()
     assert "missing" in str(e.value.code) and "Traceback" not in str(e.value.code)
+
+
+def test_misread_digits_are_captioned_with_the_label_and_guess_in_both_languages():
+    images = torch.zeros(3, 28, 28, dtype=torch.uint8)
+    images[2, 5, 6] = 255
+    html = views.mistakes_html([{"index": 2, "label": 4, "guess": 9, "confidence": 0.873}], images)
+    assert html.count("<button") == 1 and html.count("<img") == 1  # the picture once, the words in both languages
+    assert '<span class="l-en" lang="en">4 → 9 (87%)</span>' in html
+    assert '<span class="l-es" lang="es">4 → 9 (87\u00a0%)</span>' in html
+    assert picture(html).size == (28, 28) and picture(html).getpixel((6, 5)) == 255
