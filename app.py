@@ -20,7 +20,7 @@ from mnist_cnn.checkpoint import WEIGHTS, WeightsError, load_model
 from mnist_cnn.data import load_mnist
 from mnist_cnn.door import Door
 from mnist_cnn.filter_top import StaleFilterTopError, load_filter_top
-from mnist_cnn.handlers import NEUTRAL, SANDBOX, WHAT_IF, Page
+from mnist_cnn.handlers import NEUTRAL, SANDBOX, WHAT_IF, Page, Pen
 from mnist_cnn.mistakes import StaleMistakesError, load_mistakes
 from mnist_cnn.model import Net
 from mnist_cnn.own_model import accuracy, accuracy_digits
@@ -246,6 +246,7 @@ def layout(page: Page) -> dict[str, gr.components.Component]:
             gr.Markdown(SAY(key))
     for key in ("current", "original", "chosen", "network"):  # the session's own things, gone with it
         ui[key] = gr.State(None, time_to_live=SESSION_TTL)
+    ui["pen"] = gr.State(Pen())  # changed in place, never sent: it lives as long as the session
     ui["api-file"] = ApiFile(label="image", visible=False)  # the /predict endpoint's own input and output
     ui["api-label"] = gr.Label(label="confidences", visible=False)
     return ui
@@ -257,16 +258,20 @@ def wire(page: Page, ui: dict) -> None:
     def those(*keys: str) -> list:
         return [ui[k] for k in keys]
 
-    def on(trigger, handler, inputs: list, outputs: list, picked: bool = False, **options):
-        """Run handler on trigger; with picked, its first argument is the picked button's index."""
+    def on(trigger, handler, inputs: list, outputs: list, data: str | None = None, **options):
+        """Run handler on trigger; with data, its first argument is that field of the event's data (the picked
+        button's "index", the pad's count "n"), unchecked: a client may send any JSON there, or none."""
         def named(out: dict):
             return {ui[k]: v for k, v in out.items() if k in ui} or [gr.skip()] * len(outputs)
-        if picked:  # Gradio hands gr.SelectData to a first parameter with that type hint
-            def call(evt: gr.SelectData, *args):
-                return named(handler(evt.index, *args))
+        if data:  # Gradio hands gr.EventData to a first parameter with that type hint
+            def call(evt: gr.EventData, *args):
+                sent = evt._data if isinstance(evt._data, dict) else {}
+                return named(handler(sent.get(data), *args))
         else:
             def call(*args):
                 return named(handler(*args))
+        # its name in Gradio's logs, traces and routes: the handler's, not "call"
+        call.__name__ = getattr(handler, "__name__", None) or handler.func.__name__
         if inputs and inputs[-1] is ui["lang"]:  # the page's language as it is when the event goes out
             options.setdefault("js", with_page_language(len(inputs)))
         return trigger(call, inputs, outputs, **PRIVATE, **options)
@@ -281,17 +286,18 @@ def wire(page: Page, ui: dict) -> None:
            **AFTER)  # their own slot: a classroom's pen-ups never wait behind them
 
     # While the pen moves, readings have one slot of their own (LIVE), so a classroom drawing at once never queues
-    # a pen-up behind its live readings. The pad sends one reading at a time, and its pen-up only once its live
-    # reading has come back (widgets.JS), so no part of a drawing is read after the whole of it.
-    pad = those("pad", "chosen", "network", "lang")
-    on(ui["pad"].sketch, page.drawn, pad, reading, trigger_mode="always_last", js=DRAWN_JS, **LIVE)
-    reads(ui["pad"].drawn, page.drawn, pad, trigger_mode="always_last", js=DRAWN_JS)
+    # a pen-up behind its live readings, and they fill only the prediction and the panels. The pad numbers what it
+    # sends, and its pen-up goes out at once: a live reading sent before it is dropped (handlers.Pen).
+    pad = those("pad", "chosen", "network", "pen", "lang")
+    on(ui["pad"].sketch, page.sketch, pad, those(*views.READING, "pad"), data="n", trigger_mode="always_last",
+       js=DRAWN_JS, **LIVE)
+    reads(ui["pad"].drawn, page.pen_up, pad, data="n", trigger_mode="always_last", js=DRAWN_JS)
     reads(ui["upload"].upload, page.uploaded, those("upload", "chosen", "network", "lang"))
-    reads(ui["examples"].select, page.example, those("chosen", "network", "lang"), picked=True)
-    reads(ui["mistakes"].select, page.mistake, those("chosen", "network", "lang"), picked=True)
+    reads(ui["examples"].select, page.example, those("chosen", "network", "lang"), data="index")
+    reads(ui["mistakes"].select, page.mistake, those("chosen", "network", "lang"), data="index")
     for panel in render.MAP_LAYERS:
         on(ui[panel].select, partial(page.pick, panel=panel), those("current", "network", "lang"),
-           those("kernel-detail", "chosen", "filter-top", *render.MAP_LAYERS), picked=True,
+           those("kernel-detail", "chosen", "filter-top", *render.MAP_LAYERS), data="index",
            **CNN).success(None, js=TO_DETAIL_JS)
     reads(ui["lang"].change, page.relabel, those("current", "original", "chosen", "network", "lang"))
     for key in SANDBOX:

@@ -7,13 +7,18 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from concurrent.futures import Future
 from pathlib import Path
 
 import httpx
 
 REPO = Path(__file__).resolve().parent
+# Every client here speaks plain HTTP on the loopback interface: nothing to verify, and loading the certificate store
+# for each new httpx client costs ~20 ms of CPU, which in a load test competes with the server it measures.
+VERIFY = False
 # Real pen-drawn digits from writers never trained on, beside the repo: for measuring only, never shipped
 DEV = REPO.parent / "shared" / "data" / "unipen-digits-dev.json"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -109,6 +114,12 @@ def events(url: str) -> list[dict]:
             for i, d in enumerate(cfg["dependencies"])]
 
 
+def pad_data(drawing: str | None, lang: str = "en") -> list:
+    """The raw inputs of the pad's events (app.py): the drawing, the session's chosen map, network and pen (State:
+    the server ignores what is sent for them), the page's language."""
+    return [drawing, None, None, None, lang]
+
+
 def call(url: str, fn_index: int, data: list, event_data=None, session: str | None = None,
          timeout: float = 30) -> dict:
     """Join the queue with an event and raw data, and return the final message: {"success": bool, "output": ...}."""
@@ -116,7 +127,7 @@ def call(url: str, fn_index: int, data: list, event_data=None, session: str | No
     base = url.rstrip("/") + "/gradio_api"
     body = {"data": data, "fn_index": fn_index, "session_hash": session, "event_data": event_data,
             "trigger_id": None}
-    with httpx.Client(timeout=timeout) as client:
+    with httpx.Client(timeout=timeout, verify=VERIFY) as client:
         # json.dumps writes NaN and Infinity as JavaScript would, which strict JSON encoders refuse to send
         joined = client.post(base + "/queue/join", content=json.dumps(body),
                              headers={"content-type": "application/json"})
@@ -131,3 +142,54 @@ def call(url: str, fn_index: int, data: list, event_data=None, session: str | No
                 if message.get("msg") == "process_completed" and message.get("event_id", event) == event:
                     return message
     return {"success": False, "output": "no answer"}
+
+
+class Session:
+    """One visitor's connection as the page keeps it: several events of the session may be on their way at once, and
+    their answers come back on one stream, matched by event_id. (Gradio gives each message of a session to one
+    reader, and drops a session's waiting events when its stream closes, so call() cannot overlap in one session.)"""
+
+    def __init__(self, url: str, session: str | None = None, timeout: float = 60):
+        self.base, self.hash, self.timeout = url.rstrip("/") + "/gradio_api", session or uuid.uuid4().hex, timeout
+        self.lock, self.answers, self.reader = threading.Lock(), {}, None  # event_id -> Future of its last message
+        self.http = httpx.Client(timeout=timeout, verify=VERIFY)  # one connection pool, as a browser keeps
+
+    def answer(self, event: str) -> Future:
+        """The future answer of an event, whether the caller or the stream asks first."""
+        with self.lock:
+            return self.answers.setdefault(event, Future())
+
+    def call(self, fn_index: int, data: list, event_data=None) -> dict:
+        """Join the queue with an event of this session; its final message once it comes."""
+        body = {"data": data, "fn_index": fn_index, "session_hash": self.hash, "event_data": event_data,
+                "trigger_id": None}
+        joined = self.http.post(self.base + "/queue/join", content=json.dumps(body),
+                                headers={"content-type": "application/json"})
+        if joined.status_code != 200:
+            return {"success": False, "status": joined.status_code, "output": joined.text}
+        event = joined.json()["event_id"]
+        answer = self.answer(event)
+        with self.lock:
+            if self.reader is None:
+                self.reader = threading.Thread(target=self.read, daemon=True)
+                self.reader.start()
+        try:
+            return answer.result(self.timeout)
+        finally:
+            with self.lock:
+                self.answers.pop(event, None)
+
+    def read(self) -> None:
+        """The session's stream, until Gradio closes it (nothing left on the way); opened again if something is."""
+        while True:
+            with self.http.stream("GET", self.base + "/queue/data", params={"session_hash": self.hash}) as stream:
+                for line in stream.iter_lines():
+                    message = json.loads(line[5:]) if line.startswith("data:") else {}
+                    if message.get("msg") == "process_completed":
+                        self.answer(message["event_id"]).set_result(message)
+                    if message.get("msg") == "close_stream":
+                        break
+            with self.lock:
+                if all(a.done() for a in self.answers.values()):
+                    self.reader = None
+                    return

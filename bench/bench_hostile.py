@@ -30,7 +30,7 @@ from PIL import Image
 
 from bench.bench_load import PadUser, frames, pad_events
 from bench.common import arguments, rss_mb, spread
-from harness import DEV, REPO, call, events, launch, serving
+from harness import DEV, REPO, call, events, launch, pad_data, serving
 from mnist_cnn.inputs import MAX_DRAWING, MAX_PAD_SIDE, PNG_URL
 from mnist_cnn.strokes import draw_strokes, load_samples
 
@@ -128,7 +128,7 @@ def many_sessions(url: str, n: int, biggest: str, workers: int = 8) -> list[dict
     """n sessions each send the largest pad value once to the pad; the answers."""
     _, pad, _ = pad_events(url)
     with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(lambda i: call(url, pad, [biggest, None, None, "en"], session=uuid.uuid4().hex,
+        return list(pool.map(lambda i: call(url, pad, pad_data(biggest), session=uuid.uuid4().hex,
                                             timeout=120), range(n)))
 
 

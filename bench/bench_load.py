@@ -7,11 +7,12 @@ Prints, for each: throughput, p50/p99 latency, errors, the server's CPU time per
 then the throughput ratios, and whether every answer equals what that drawing gets alone (computed in this process
 first). The apps take turns in rounds, so that all see the same load from the rest of the machine.
 Then the live pen (--live-users): simulated visitors each draw on the page's pad through the raw queue, as the page
-does: while the pen moves, the drawing so far every --interval ms (only the newest waits while one is read, as
-trigger_mode="always_last" does in the browser), then the whole drawing at pen-up, each reading followed by its
-experiments; prints pen-up to answer p50/p90, the server's memory growth and how long its page takes to load meanwhile.
-Run from the repository root: `python -m bench.bench_load` (`--only live` or `--only predict` for one part). The drawings are real pen-drawn UNIPEN digits, used
-only for measuring. Everything stays on the loopback interface.
+does, each on one session's stream: while the pen moves, the drawing so far every --interval ms (only the newest
+waits while one is read, as trigger_mode="always_last" does in the browser), then the whole drawing at pen-up, sent at
+once and followed by its experiments; prints pen-up to answer p50/p90, the server's memory growth and how long its
+page takes to load meanwhile.
+Run from the repository root: `python -m bench.bench_load` (`--only live` or `--only predict` for one part). The
+drawings are real pen-drawn UNIPEN digits, used only for measuring. Everything stays on the loopback interface.
 """
 import contextlib
 import random
@@ -26,7 +27,7 @@ import torch
 from gradio_client import Client, handle_file
 
 from bench.common import arguments, cpu_seconds, quantile, rss_mb, spread
-from harness import DEV, call, events, serving
+from harness import DEV, Session, events, pad_data, serving
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.pipeline import confidences, read_digit
 from mnist_cnn.strokes import draw_strokes, load_samples, random_drawing
@@ -132,59 +133,65 @@ def frames(strokes: list, n: int) -> list[str]:
 
 
 class PadUser:
-    """One visitor drawing: what the page's pad sends, through the raw queue, one reading at a time; while one is
-    read, only the newest drawing waits (always_last); a pen-up's reading is followed by its experiments."""
+    """One visitor drawing, as the page's pad does, on one session's stream: while the pen moves, the drawing so far,
+    one live reading at a time (while one is read, only the newest waits: always_last); at pen-up the whole drawing
+    at once, never waiting for a live reading, then its experiments. Sends are numbered, as the page numbers them."""
 
     def __init__(self, url: str, fns: tuple[int, int, int], session: str, timeout: float = 60):
-        self.url, self.fns, self.session, self.timeout = url, fns, session, timeout
-        self.waiting, self.pen_up = None, None  # the newest drawing not yet sent; when the pen went up
-        self.answered = threading.Condition()
+        self.session, self.fns = Session(url, session, timeout), fns
+        self.count, self.waiting = 0, None  # the pad's sends so far; the newest live drawing not yet sent, numbered
+        self.changed = threading.Condition()
         self.results = []  # (seconds from pen-up to the reading, to its experiments, success)
-        self.sender = threading.Thread(target=self.send_newest, daemon=True)
-        self.busy, self.stopped = False, False
-        self.sender.start()
+        self.stopped = False
+        threading.Thread(target=self.send_newest, daemon=True).start()
 
-    def send(self, url: str, pen_up: float | None = None) -> None:
-        with self.answered:
-            self.waiting = (url, pen_up)
-            self.answered.notify_all()
+    def numbered(self) -> dict:
+        self.count += 1
+        return {"n": self.count}
+
+    def sketch(self, url: str) -> None:
+        """The pen moves: the drawing so far waits to be sent, in place of any not yet sent."""
+        with self.changed:
+            self.waiting = (url, self.numbered())
+            self.changed.notify_all()
 
     def send_newest(self) -> None:
+        sketch, _, _ = self.fns
         while True:
-            with self.answered:
+            with self.changed:
                 while self.waiting is None and not self.stopped:
-                    self.answered.wait()
-                if self.stopped and self.waiting is None:
+                    self.changed.wait()
+                if self.stopped:
                     return
-                (drawing, pen_up), self.waiting, self.busy = self.waiting, None, True
-            sketch, pad, experiments = self.fns
-            read = call(self.url, sketch if pen_up is None else pad, [drawing, None, None, "en"],
-                        session=self.session, timeout=self.timeout)
-            t_read = time.perf_counter()
-            if read.get("success") and pen_up is not None:
-                call(self.url, experiments, [None, 1, 1, 2, None, None, "en"], session=self.session,
-                     timeout=self.timeout)
-            with self.answered:
-                if pen_up is not None:
-                    self.results.append((t_read - pen_up, time.perf_counter() - pen_up, bool(read.get("success"))))
-                self.busy = False
-                self.answered.notify_all()
+                (drawing, number), self.waiting = self.waiting, None
+            self.session.call(sketch, pad_data(drawing), number)
+
+    def pen_up(self, url: str) -> None:
+        """The pen goes up: the whole drawing is read at once, then its experiments."""
+        _, pad, experiments = self.fns
+        with self.changed:
+            self.waiting, number = None, self.numbered()  # a live drawing not yet sent is never sent
+        start = time.perf_counter()
+        read = self.session.call(pad, pad_data(url), number)
+        t_read = time.perf_counter()
+        if read.get("success"):
+            self.session.call(experiments, [None, 1, 1, 2, None, None, "en"])
+        self.results.append((t_read - start, time.perf_counter() - start, bool(read.get("success"))))
 
     def draw(self, drawing: list[str], interval: float) -> None:
         """The pen moves for len(drawing) - 1 intervals, sending the drawing so far, then goes up; returns once the
         pen-up's reading and its experiments are answered."""
         start = time.perf_counter()
-        for k, url in enumerate(drawing):
+        for k, url in enumerate(drawing[:-1]):
             time.sleep(max(0.0, start + k * interval - time.perf_counter()))
-            self.send(url, time.perf_counter() if k == len(drawing) - 1 else None)
-        with self.answered:
-            while self.waiting is not None or self.busy:
-                self.answered.wait()
+            self.sketch(url)
+        time.sleep(max(0.0, start + (len(drawing) - 1) * interval - time.perf_counter()))
+        self.pen_up(drawing[-1])
 
     def stop(self) -> None:
-        with self.answered:
+        with self.changed:
             self.stopped = True
-            self.answered.notify_all()
+            self.changed.notify_all()
 
 
 def live_pen(url: str, pid: int, args) -> None:

@@ -10,7 +10,7 @@ import torch
 
 import app
 from bench.common import arguments, rss_mb
-from harness import call, events, launch
+from harness import call, events, launch, pad_data
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.model import Net
 from mnist_cnn.strokes import draw_strokes
@@ -29,7 +29,7 @@ def main() -> None:
     found = {(ids.get(e["trigger"][0][0]), e["trigger"][0][1]): e["fn_index"] for e in events(url) if e["trigger"]}
     own, pad = found["own-upload", "upload"], found["draw", "drawn"]
     seven = data_url(draw_strokes(SEVEN))
-    call(url, pad, [seven, None, None, "en"], session="warm-up")
+    call(url, pad, pad_data(seven), session="warm-up")
     before = rss_mb(None)
     with tempfile.TemporaryDirectory() as folder:
         for i in range(args.sessions):
@@ -39,7 +39,7 @@ def main() -> None:
             with open(path, "rb") as f:
                 kept = httpx.post(url + "gradio_api/upload", files={"files": ("cnn.pt", f)}).json()[0]
             session = f"session-{i}"
-            call(url, pad, [seven, None, None, "en"], session=session)
+            call(url, pad, pad_data(seven), session=session)
             file = {"path": kept, "orig_name": "cnn.pt", "meta": {"_type": "gradio.FileData"}}
             assert call(url, own, [file, None, None, None, "en"], session=session)["success"]
     after = rss_mb(None)

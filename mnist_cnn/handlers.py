@@ -1,7 +1,9 @@
 """What each event of the page does with what a browser sent: check it (inputs.py), read the digit with the
 session's network, and return the outputs it changes, by element id (views.py). app.py only wires these up.
 """
-from dataclasses import dataclass, replace
+import contextlib
+import threading
+from dataclasses import dataclass, field, replace
 
 import gradio as gr
 import torch
@@ -24,6 +26,47 @@ WHAT_IF = {"shift-x": (-MAX_SHIFT, MAX_SHIFT, 1), "shift-y": (-MAX_SHIFT, MAX_SH
 NEUTRAL = {"shift-x": 0, "shift-y": 0, "angle": 0, "scale": 1, "thickness": 0}
 # The sandbox's controls: (choices, the seed's own value)
 SANDBOX = {"sandbox-padding": (PADDINGS, 1), "sandbox-stride": (STRIDES, 1), "sandbox-pool-stride": (POOL_STRIDES, 2)}
+
+
+PEN_UP_FIRST = 0.5  # s: at most this long the experiments wait for the pen-ups being read
+MAX_COUNT = 2 ** 53  # the pad numbers its sends in JavaScript, whose whole numbers are exact up to here
+
+
+@dataclass
+class Pen:
+    """A session's pad: the number of its latest pen-up the server has seen, so that a live reading of a part of the
+    drawing, sent before that pen-up, is dropped instead of overwriting the reading of the whole."""
+    whole: int = 0
+
+
+class PenUps:
+    """The pen-up readings the server is making now, for every session. A pen-up's reading is what a visitor waits
+    for, and Python runs one thread at a time: so no live reading starts while one is made, and the experiments that
+    follow a reading wait a little for them to end."""
+
+    def __init__(self) -> None:
+        self.count, self.changed = 0, threading.Condition()
+
+    @contextlib.contextmanager
+    def reading(self):
+        """Around a pen-up's reading."""
+        with self.changed:
+            self.count += 1
+        try:
+            yield
+        finally:
+            with self.changed:
+                self.count -= 1
+                self.changed.notify_all()
+
+    def busy(self) -> bool:
+        """Whether a pen-up is being read now."""
+        return self.count > 0
+
+    def wait(self, seconds: float) -> None:
+        """Until no pen-up is being read, or seconds have passed."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.count == 0, seconds)
 
 
 @dataclass(frozen=True)
@@ -59,6 +102,7 @@ class Page:
     shipped_accuracy: float  # the shipped network's accuracy on them
     snapshots: list  # the training run's snapshots (snapshots.py), if they are current; else empty
     loss_curve: list  # [(step, loss)] of that run
+    pen_ups: PenUps = field(default_factory=PenUps)
 
     def net(self, network: Network | None) -> Net:
         """The network that reads for this session: the visitor's own, or the shipped one."""
@@ -80,6 +124,29 @@ class Page:
             return {**views.blank_view(e, lang), "current": None, "original": None}
         except InputError as e:
             return {"status": views.status(e, lang)}
+
+    def sketch(self, count, value, chosen, network, pen: Pen, lang) -> dict:
+        """The drawing so far, while the pen moves -> the prediction, the panels and close-ups (the rest waits for
+        the pen-up); nothing if the pen has gone up since it was sent, or for a drawing not yet readable."""
+        try:
+            count = inputs.whole(count, 1, MAX_COUNT)
+            png = inputs.drawing(value)
+            if count <= pen.whole or png is None or self.pen_ups.busy():  # the pen-ups' readings go first
+                return {}
+            reading = read_digit(self.net(network), png)
+        except ValueError:  # a bad value or too little ink yet (InputErrors too): the pen-up's reading will say so
+            return {}
+        out = views.reading_view(self.net(network), reading, chosen, language(lang))
+        # checked again: the pen may have gone up while this was read, and its reading must not be overwritten
+        return {} if count <= pen.whole else {**out, "pad": READ}
+
+    def pen_up(self, count, value, chosen, network, pen: Pen, lang) -> dict:
+        """The pad's drawing at pen-up or Undo, read as drawn() reads it; its count (if the page sent one) makes the
+        live readings sent before it stale."""
+        with contextlib.suppress(ValueError):  # no count (a client other than the page): read all the same
+            pen.whole = max(pen.whole, inputs.whole(count, 1, MAX_COUNT))
+        with self.pen_ups.reading():
+            return self.drawn(value, chosen, network, lang)
 
     def drawn(self, value, chosen, network, lang) -> dict:
         """The pad's drawing -> every output; the pad gets READ back, so the session does not keep the drawing."""
@@ -160,6 +227,7 @@ class Page:
 
     def experiments(self, current: Prepared | None, padding, stride, pool, moment, network, lang) -> dict:
         """After each reading: the sandbox, the shift curve, the occlusion map, and the training moment shown."""
+        self.pen_ups.wait(PEN_UP_FIRST)
         learning = self.learning(moment, current, lang)
         if current is None:
             return {"sandbox": "", "shift-text": "", "shift-curve": None, "occlusion": "", **learning}

@@ -43,8 +43,7 @@ const ctx = canvas.getContext('2d');
 const strokes = [];
 let current = null;
 let sentAt = 0;
-let live = false;  // a live reading is on its way: the next one, or the pen-up, waits for its answer
-let waiting = null;  // the pen-up (or Undo) sent once that answer comes
+let count = 0;  // the pad's sends, numbered, so that the server can drop a live reading sent before a pen-up
 
 function paintBackground() {{
     ctx.fillStyle = 'white';
@@ -75,17 +74,12 @@ function point(e) {{
     const r = canvas.getBoundingClientRect();
     return [(e.clientX - r.left) * canvas.width / r.width, (e.clientY - r.top) * canvas.height / r.height];
 }}
-function send(kind = 'drawn') {{
+// "sketch" while the pen moves, "drawn" at pen-up and Undo; the pen-up goes out at once, never waiting for a live
+// reading (the server drops one sent before it). The value is set so that the server's reply ("" or READ) changes it.
+function send(kind) {{
     sentAt = performance.now();
     props.value = strokes.length ? canvas.toDataURL('image/png') : '';
-    live = kind === 'sketch';
-    trigger(kind);
-}}
-// The pen-up's reading goes out only after the live one on its way has come back (or 2 s have passed), so that
-// no live reading of a part of the drawing can arrive after it and overwrite it.
-function finish() {{
-    if (!live) {{ waiting = null; send(); return; }}
-    waiting = setTimeout(() => {{ live = false; finish(); }}, 2000);
+    trigger(kind, {{n: ++count}});
 }}
 
 canvas.addEventListener('pointerdown', (e) => {{
@@ -106,13 +100,13 @@ canvas.addEventListener('pointermove', (e) => {{
         segment(current[current.length - 1], p);
         current.push(p);
     }}
-    // live: the drawing so far, at most every {LIVE_MS} ms and one at a time, as "sketch"
-    if (!live && performance.now() - sentAt > {LIVE_MS}) send('sketch');
+    // live: the drawing so far, at most every {LIVE_MS} ms (and one at a time: the event is "always_last")
+    if (performance.now() - sentAt > {LIVE_MS}) send('sketch');
 }});
 function penUp(e) {{
     if (!current) return;
     current = null;
-    finish();
+    send('drawn');
 }}
 canvas.addEventListener('pointerup', penUp);
 canvas.addEventListener('pointercancel', penUp);
@@ -120,7 +114,7 @@ canvas.addEventListener('undo', () => {{
     if (!strokes.length) return;
     strokes.pop();
     repaint();
-    finish();
+    send('drawn');
 }});
 canvas.addEventListener('clear', () => {{
     strokes.length = 0;
@@ -128,12 +122,8 @@ canvas.addEventListener('clear', () => {{
     repaint();
     props.value = '';
 }});
-// the server resets the value to "" when the app is cleared some other way, and to READ after each reading
+// the server resets the value to "" when the app is cleared some other way (and to READ after each reading)
 watch('value', () => {{
-    if (props.value === {json.dumps(READ)} && live) {{
-        live = false;
-        if (waiting !== null) {{ clearTimeout(waiting); finish(); }}
-    }}
     if (!props.value && strokes.length) {{
         strokes.length = 0;
         repaint();
@@ -159,10 +149,11 @@ PAD_READY_JS = """() => {
     return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === c;
 }"""
 
-# The pad's event sends the canvas as it is when the event goes out, not the value the pad had when it fired: a
-# drawing sent while the last one is read waits, and by then the server has put READ in the pad's value.
+# The pad's events send the canvas as it is when the event goes out, not the value the pad had when it fired: a live
+# drawing sent while the last one is read waits (always_last), and by then the server has put READ in the pad's value.
 PAGE_LANG = "(document.documentElement.lang || navigator.language || 'en').slice(0, 2)"
-DRAWN_JS = f"(pad, chosen, lang) => [document.querySelector('#draw canvas')?.drawing?.() ?? pad, chosen, {PAGE_LANG}]"
+DRAWN_JS = ("(pad, ...rest) => [document.querySelector('#draw canvas')?.drawing?.() ?? pad, ...rest.slice(0, -1), "
+            f"{PAGE_LANG}]")
 
 
 def with_page_language(inputs: int) -> str:

@@ -10,7 +10,7 @@ import pytest
 import torch
 from gradio.utils import get_upload_folder
 
-from harness import call, events
+from harness import call, events, pad_data
 from mnist_cnn import text, views
 from mnist_cnn.handlers import NEUTRAL, Network
 from mnist_cnn.model import Net
@@ -146,7 +146,7 @@ def test_two_sessions_with_different_networks_never_mix(served, app_url, model, 
     seven = data_url(draw_strokes(SEVEN))
 
     def confidences(session: str) -> list[float]:  # one session's drawings, one after the other
-        outputs = [call(app_url, pad["fn_index"], [seven, None, None, "en"], session=session)["output"]["data"]
+        outputs = [call(app_url, pad["fn_index"], pad_data(seven), session=session)["output"]["data"]
                    for _ in range(6)]
         return [max(c["confidence"] for c in output[0]["confidences"]) for output in outputs]
 

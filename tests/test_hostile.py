@@ -13,7 +13,7 @@ import pytest
 from gradio.utils import get_upload_folder
 
 import app
-from harness import call, events
+from harness import call, events, pad_data
 from mnist_cnn.strokes import draw_strokes
 from mnist_cnn.widgets import READ, data_url
 
@@ -70,9 +70,10 @@ def attackable(event: dict, names: list[str]) -> list[tuple[int, str]]:
 
 
 def sent(event: dict, position: int, value) -> tuple[list, dict | None]:
-    """The event's data with value at one input (None elsewhere), and value as the picked index as well."""
+    """The event's data with value at one input (None elsewhere), and value as the picked index and the pad's count
+    as well."""
     data = [value if i == position else None for i in range(len(event["inputs"]))]
-    return data, {"index": value, "value": None}
+    return data, {"index": value, "n": value, "value": None}
 
 
 def answer(message: dict, *paths: str) -> str:
@@ -146,8 +147,18 @@ def test_a_session_keeps_no_drawing_after_it_is_read(served, app_url, page_event
     """Gradio keeps each session's last input and output values; the pad's goes back to READ once read."""
     pad = next(e for e in page_events if e["trigger"][0][1] == "drawn")
     big = data_url(draw_strokes([[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]], width=1, canvas=1000))
-    call(app_url, pad["fn_index"], [big, None, None, "en"], session="kept")
+    call(app_url, pad["fn_index"], pad_data(big), session="kept")
     state = served.state_holder.session_data["kept"]
     pad_id = next(b._id for b in served.blocks.values() if b.elem_id == "draw")
     assert state.config_values[pad_id]["props"]["value"] == READ
     assert len(json.dumps(state.config_values, default=str)) < 400_000  # the pictures of one reading, no drawing
+
+
+@pytest.mark.parametrize("event_data", ["index", 7, [1, 2], {"index": None}, {"n": "1"}, {"index": [0]}, None])
+def test_every_event_takes_any_event_data_without_a_traceback(app_url, page_events, capfd, event_data):
+    """The page's script puts the picked index and the pad's count in an event's data; a client may put anything."""
+    capfd.readouterr()
+    for event in page_events:
+        data = [None] * len(event["inputs"])
+        assert "output" in call(app_url, event["fn_index"], data, event_data), event["fn_index"]
+    assert "Traceback" not in capfd.readouterr().err
