@@ -28,7 +28,7 @@ NEUTRAL = {"shift-x": 0, "shift-y": 0, "angle": 0, "scale": 1, "thickness": 0}
 SANDBOX = {"sandbox-padding": (PADDINGS, 1), "sandbox-stride": (STRIDES, 1), "sandbox-pool-stride": (POOL_STRIDES, 2)}
 
 
-PEN_UP_FIRST = 0.5  # s: at most this long the experiments wait for the pen-ups being read
+PEN_UP_FIRST = 0.5  # s: at most this long live readings and experiments wait for the pen-ups being read
 MAX_COUNT = 2 ** 53  # the pad numbers its sends in JavaScript, whose whole numbers are exact up to here
 
 
@@ -41,8 +41,8 @@ class Pen:
 
 class PenUps:
     """The pen-up readings the server is making now, for every session. A pen-up's reading is what a visitor waits
-    for, and Python runs one thread at a time: so no live reading starts while one is made, and the experiments that
-    follow a reading wait a little for them to end."""
+    for, and Python runs one thread at a time: so live readings, and the experiments that follow a reading, wait a
+    little for the pen-ups being read before they start."""
 
     def __init__(self) -> None:
         self.count, self.changed = 0, threading.Condition()
@@ -58,10 +58,6 @@ class PenUps:
             with self.changed:
                 self.count -= 1
                 self.changed.notify_all()
-
-    def busy(self) -> bool:
-        """Whether a pen-up is being read now."""
-        return self.count > 0
 
     def wait(self, seconds: float) -> None:
         """Until no pen-up is being read, or seconds have passed."""
@@ -131,7 +127,8 @@ class Page:
         try:
             count = inputs.whole(count, 1, MAX_COUNT)
             png = inputs.drawing(value)
-            if count <= pen.whole or png is None or self.pen_ups.busy():  # the pen-ups' readings go first
+            self.pen_ups.wait(PEN_UP_FIRST)  # pen-ups' readings go first (and an answer of nothing costs Gradio too)
+            if count <= pen.whole or png is None:
                 return {}
             reading = read_digit(self.net(network), png)
         except ValueError:  # a bad value or too little ink yet (InputErrors too): the pen-up's reading will say so
