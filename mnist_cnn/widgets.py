@@ -89,6 +89,7 @@ canvas.addEventListener('pointerdown', (e) => {{
     current = [point(e)];
     strokes.push(current);
     dot(current[0]);
+    sentAt = performance.now();  // the first live reading once the pen has moved for a while: a tap needs none
 }});
 canvas.addEventListener('pointermove', (e) => {{
     if (!current) return;
