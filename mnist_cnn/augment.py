@@ -50,6 +50,38 @@ def augment(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     return random_stroke_width(random_warp(x, g), g).clamp(0, 1)
 
 
+def warp_strokes(strokes: list, rng: random.Random, degrees: float = 10.0, slant: float = 0.3,
+                 aspect: tuple = (0.8, 1.25), wobble: float = 0.04, stroke_shift: float = 0.03) -> list:
+    """Pen strokes (unit square) as another writer might have drawn them, before they are drawn: turned up to
+    `degrees`, slanted (x moved by up to `slant` times the height above the centre), wider or narrower (`aspect`),
+    bent by a smooth random wobble of up to `wobble` of the size, and each stroke of a several-stroke digit moved by
+    up to `stroke_shift`; then fitted back into the unit square, longer side 1, centred."""
+    pts = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes]
+    allpts = np.concatenate(pts)
+    centre = (allpts.min(0) + allpts.max(0)) / 2
+    angle, sh, ax = math.radians(rng.uniform(-degrees, degrees)), rng.uniform(-slant, slant), rng.uniform(*aspect)
+    cos, sin = math.cos(angle), math.sin(angle)
+    # y grows downwards: a positive slant leans the top of the digit to the right
+    matrix = np.array([[cos, -sin], [sin, cos]]) @ np.array([[ax, -sh], [0.0, 1.0]])
+    waves = [(rng.uniform(0, 2 * math.pi), rng.uniform(0.5, 1.5), rng.uniform(0.5, 1.5), rng.uniform(0, 2 * math.pi))
+             for _ in range(4)]  # (direction, frequency along x, along y, phase) of two waves per axis
+    amp = wobble * rng.random()
+    shifts = [(rng.uniform(-stroke_shift, stroke_shift), rng.uniform(-stroke_shift, stroke_shift))
+              if len(pts) > 1 else (0.0, 0.0) for _ in pts]
+    out = []
+    for p, shift in zip(pts, shifts):
+        q = (p - centre) @ matrix.T
+        bend = [amp / 2 * np.sin(2 * math.pi * (fx * p[:, 0] * math.cos(d) + fy * p[:, 1] * math.sin(d)) + ph)
+                for d, fx, fy, ph in waves]
+        q = q + np.stack([bend[0] + bend[1], bend[2] + bend[3]], 1) + np.asarray(shift)
+        out.append(q)
+    allq = np.concatenate(out)
+    lo, hi = allq.min(0), allq.max(0)
+    scale = 1 / max(float((hi - lo).max()), 1e-6)
+    offset = (1 - (hi - lo) * scale) / 2
+    return [((q - lo) * scale + offset).tolist() for q in out]
+
+
 # Writing styles MNIST hardly has, drawn onto a digit at 4× scale and then read through the app's preprocessing.
 STYLE_SCALE = 4  # 28 px -> 112 px, where MNIST's strokes are 8-15 px wide and an added line can match them
 

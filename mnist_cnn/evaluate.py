@@ -61,6 +61,23 @@ def evaluate_strokes(model: torch.nn.Module, samples: list[dict], seed: int = 0)
 
 
 @torch.no_grad()
+def evaluate_writers(model: torch.nn.Module, samples: list[dict], seeds: tuple = (0, 1, 2), cap: int = 50) -> dict:
+    """Held-out writers' samples drawn with each seed: {"accuracy": mean over seeds of every drawing,
+    "capped": the same with each writer weighing at most `cap` samples (a few writers gave hundreds),
+    "per_seed": [accuracy, ...]}."""
+    counts: dict = {}
+    for s in samples:
+        counts[s["writer"]] = counts.get(s["writer"], 0) + 1
+    weight = torch.tensor([min(1.0, cap / counts[s["writer"]]) for s in samples])
+    per_seed, capped = [], []
+    for seed in seeds:
+        right = (evaluate_strokes(model, samples, seed)["predictions"] == torch.tensor([s["label"] for s in samples]))
+        per_seed.append(right.float().mean().item())
+        capped.append((right.float() * weight).sum().item() / weight.sum().item())
+    return {"accuracy": sum(per_seed) / len(seeds), "capped": sum(capped) / len(seeds), "per_seed": per_seed}
+
+
+@torch.no_grad()
 def evaluate_styles(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, seed: int = 0) -> dict:
     """Accuracy per writing style of STYLES on held-out (test) digits of its class, each written in that style
     (seeded) and read through the app's preprocessing: {"flag": 0.99, ...}."""

@@ -12,9 +12,9 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from . import checkpoint, snapshots
-from .augment import augment, styled_digits
+from .augment import augment, styled_digits, warp_strokes
 from .data import REPO, load_mnist, standardise
-from .evaluate import evaluate, evaluate_strokes
+from .evaluate import evaluate, evaluate_styles, evaluate_writers
 from .model import Net, count_parameters
 from .preprocess import InputError, prepare
 from .strokes import load_samples, random_drawing
@@ -43,13 +43,16 @@ def as_drawn(images: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def drawn_samples(samples: list[dict], copies: int, rng: random.Random) -> tuple[torch.Tensor, torch.Tensor]:
+def drawn_samples(samples: list[dict], copies: int, rng: random.Random,
+                  warp: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """Each pen-drawn sample drawn `copies` times on the app's canvas (random brush, size, place) and prepared as the
-    app does: (uint8 (N, 28, 28), labels (N,))."""
+    app does: (uint8 (N, 28, 28), labels (N,)); with warp, its strokes are first turned, slanted, stretched and bent
+    as another writer's might be (augment.warp_strokes)."""
     images, labels = [], []
     for sample in tqdm(samples * copies, desc="drawing pen strokes as the app would", leave=False):
+        strokes = warp_strokes(sample["strokes"], rng) if warp else sample["strokes"]
         with contextlib.suppress(InputError):
-            images.append(torch.from_numpy(prepare(random_drawing(sample["strokes"], rng)).centred28))
+            images.append(torch.from_numpy(prepare(random_drawing(strokes, rng)).centred28))
             labels.append(sample["label"])
     return torch.stack(images), torch.tensor(labels)
 
@@ -83,6 +86,8 @@ def main() -> None:
                         help="folder with the MNIST IDX files, gzipped or not; without it, torchvision downloads MNIST")
     parser.add_argument("--unipen", type=Path, default=UNIPEN, help="pen strokes of the training writers to learn from")
     parser.add_argument("--unipen-copies", type=int, default=2, help="drawings of each pen-drawn sample (0: none)")
+    parser.add_argument("--warp-strokes", action="store_true",
+                        help="turn, slant, stretch and bend each pen-drawn sample's strokes before drawing it")
     parser.add_argument("--holdout-writers", type=int, default=0,
                         help="pen-drawn writers kept out of training and scored at the end, for tuning")
     parser.add_argument("--style-share", type=float, default=0.5,
@@ -119,7 +124,7 @@ def main() -> None:
     drawn = as_drawn(train_x) if args.drawn_fraction > 0 else None
     extra = [styled_digits(train_x, train_y, args.style_share, rng)]
     if samples:
-        extra.append(drawn_samples(samples, args.unipen_copies, rng))
+        extra.append(drawn_samples(samples, args.unipen_copies, rng, args.warp_strokes))
     n_mnist = len(train_x)
     # The styled and pen-drawn digits are already what the app makes: their "drawn" version is themselves
     train_x, train_y = torch.cat([train_x] + [x for x, _ in extra]), torch.cat([train_y] + [y for _, y in extra])
@@ -173,9 +178,16 @@ def main() -> None:
         "wall_time_s": round(time.time() - start, 1),
         "torch_version": torch.__version__,
     }
-    if held:
-        metadata["holdout_writers_accuracy"] = round(evaluate_strokes(model, held, args.seed)["accuracy"], 4)
-        print(f"held-out writers ({len(held)} drawings): {100 * metadata['holdout_writers_accuracy']:.2f}%")
+    if held:  # for tuning: the held-out writers drawn with seeds 0-2, and the style probes (MNIST test digits)
+        val = evaluate_writers(model, held)
+        styles = evaluate_styles(model, test_x, test_y)
+        metadata["holdout_writers_accuracy"] = round(val["accuracy"], 4)
+        metadata["holdout_writers_capped_accuracy"] = round(val["capped"], 4)
+        metadata["style_probes"] = {k: round(v, 4) for k, v in styles.items()}
+        print(f"held-out writers ({len(held)} samples, {len({s['writer'] for s in held})} writers, drawing seeds "
+              f"0-2): {100 * val['accuracy']:.2f}% (" + " / ".join(f"{100 * a:.2f}" for a in val["per_seed"])
+              + f"); each writer capped at 50 samples: {100 * val['capped']:.2f}%")
+        print("style probes (seed 0): " + "  ".join(f"{k} {100 * v:.1f}%" for k, v in styles.items()))
     checkpoint.save(model, args.out, metadata)
     snapshots.save_snapshots(kept, curve, args.out, snapshots.snapshots_path(args.out))
     print(f"wrote {args.out}, {checkpoint.metadata_path(args.out)} and {len(kept)} snapshots")

@@ -5,9 +5,11 @@ import random
 import numpy as np
 import torch
 
-from mnist_cnn.augment import STYLES, augment, enlarge, random_stroke_width, styled, styled_digits
+from mnist_cnn.augment import STYLES, augment, enlarge, random_stroke_width, styled, styled_digits, warp_strokes
 from mnist_cnn.data import load_mnist
 from mnist_cnn.preprocess import boundary_width, ink_box, prepare
+from mnist_cnn.strokes import load_samples
+from mnist_cnn.train import UNIPEN
 
 
 def digits(n: int = 16) -> torch.Tensor:
@@ -137,3 +139,24 @@ def test_styled_digits_take_a_share_of_each_styles_class():
     assert set(y.tolist()) == {0, 1, 7}
     for digit in (0, 1, 7):
         assert 0.3 < (y == digit).sum() / (labels[:1000] == digit).sum() < 0.7
+
+
+def test_warped_strokes_keep_their_shape_fit_the_unit_square_and_are_seeded():
+    samples = load_samples(UNIPEN)[:200]
+    for i, sample in enumerate(samples):
+        strokes = sample["strokes"]
+        out = warp_strokes(strokes, random.Random(i))
+        assert [len(s) for s in out] == [len(s) for s in strokes]  # every point kept, in its stroke
+        pts, orig = np.concatenate([np.array(s) for s in out]), np.concatenate([np.array(s) for s in strokes])
+        assert pts.min() >= -1e-9 and pts.max() <= 1 + 1e-9
+        assert abs(np.ptp(pts, 0).max() - 1) < 1e-9  # longer side 1, centred
+        assert np.allclose(pts.min(0) + pts.max(0), 1)
+        if np.ptp(orig, 0).min() > 0.3:  # not a thin 1, where a turn changes the box a lot
+            assert np.abs(pts - orig).max() < 0.45  # the same digit, a little turned, slanted and bent
+        assert out == warp_strokes(strokes, random.Random(i))
+        assert out != warp_strokes(strokes, random.Random(i + 1000))
+    slants = []
+    for seed in range(50):  # the slant leans the top of a vertical stroke right or left
+        (top, bottom), = warp_strokes([[(0.5, 0), (0.5, 1)]], random.Random(seed), degrees=0, wobble=0)
+        slants.append(top[0] - bottom[0])
+    assert min(slants) < -0.1 and max(slants) > 0.1

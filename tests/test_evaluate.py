@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from mnist_cnn.data import load_mnist
-from mnist_cnn.evaluate import evaluate, evaluate_strokes, evaluate_styles, format_report, score
+from mnist_cnn.evaluate import evaluate, evaluate_strokes, evaluate_styles, evaluate_writers, format_report, score
 from mnist_cnn.evaluate import main as evaluate_main
 from mnist_cnn.strokes import CANVAS, random_drawing
 
@@ -39,6 +39,19 @@ def test_writing_style_probes(model, one_thread):
     accuracy = evaluate_styles(model, images, labels)
     assert set(accuracy) == {"flag", "crossbar", "slash"}
     assert min(accuracy.values()) >= 0.95, accuracy
+
+
+def test_writers_scored_over_seeds_and_capped_per_writer(one_thread):
+    class Ones(torch.nn.Module):  # reads every drawing as 1
+        def forward(self, x):
+            return torch.log_softmax(torch.eye(10)[[1] * len(x)] * 10, 1)
+
+    line = [[(0.5, 0.05), (0.5, 0.95)]]
+    samples = [{"writer": "a", "label": 1, "strokes": line}] * 100 + [{"writer": "b", "label": 2, "strokes": line}] * 10
+    result = evaluate_writers(Ones(), samples, seeds=(0, 1), cap=50)
+    assert result["per_seed"] == pytest.approx([100 / 110] * 2)
+    assert result["accuracy"] == pytest.approx(100 / 110)
+    assert result["capped"] == pytest.approx(50 / 60)  # writer a weighs 50 samples, not 100
 
 
 def test_score_counts_blank_readings_as_wrong():
