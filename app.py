@@ -25,6 +25,7 @@ from mnist_cnn.mistakes import StaleMistakesError, load_mistakes
 from mnist_cnn.model import Net
 from mnist_cnn.own_model import accuracy, accuracy_digits
 from mnist_cnn.render_detail import DETAIL_CSS, mistakes_intro
+from mnist_cnn.sessions import lean_sessions
 from mnist_cnn.snapshots import StaleSnapshotsError, load_loss_curve, load_snapshots
 from mnist_cnn.widgets import (CLEAR_JS, DRAWN_JS, UNDO_JS, ApiFile, Radio, Slider, UploadButton, drawing_pad,
                                html_view, language_switch, status_line, with_page_language)
@@ -94,11 +95,13 @@ TO_DETAIL_JS = "() => { document.querySelector('#kernel-detail')?.scrollIntoView
 
 # what launch() needs besides the address; the tests launch with it too
 # run_history=False: Gradio keeps no record of the calls (no run history page, no saving them to a Hub bucket)
+# lean_sessions: Gradio keeps no per-session copy of every component's config and value (mnist_cnn/sessions.py)
 SAY = gr.I18n(en=text.EN, es=text.ES)  # a text of text.py in the page's language
 LAUNCH = {"i18n": SAY, "css": CSS + i18n.CSS + DETAIL_CSS, "head": f"<style>{HEAD_CSS}</style>",
           "max_file_size": "5mb",
           "run_history": False, "state_session_capacity": 2000,
-          "app_kwargs": {"middleware": [Middleware(Door, upload_folder=get_upload_folder())]}}
+          "app_kwargs": {"middleware": [Middleware(Door, upload_folder=get_upload_folder())],
+                         "lifespan": lean_sessions}}
 
 
 def load_page(model: Net, weights: Path = WEIGHTS) -> Page:

@@ -5,8 +5,8 @@ payloads) and the largest pad value the page accepts (a PNG data URL just under 
 side, full of noise) to every event of the page through the raw queue, while one visitor draws a digit every second:
 prints the visitor's answer time p50/p95 (aim: p95 <= 2 s) and the counts of answers and refusals.
 (b) --sessions sessions each send the largest pad value once: the server's memory growth (aim: <= +100 MB); then, in
-this process, what Gradio keeps per session (json length of demo.state_holder.session_data[...].config_values) after
---kept sessions each read one largest pad value.
+this process, what each session keeps (the json length of Gradio's config_values, empty since mnist_cnn/sessions.py,
+and the arrays in its gr.State values) after --kept sessions each read one largest pad value.
 
 Run from the repository root: `python -m bench.bench_hostile`.
 """
@@ -132,8 +132,14 @@ def many_sessions(url: str, n: int, biggest: str, workers: int = 8) -> list[dict
                                             timeout=120), range(n)))
 
 
+def array_bytes(values) -> int:
+    """Bytes of the numpy arrays and tensors held by these values and their fields, each object counted once."""
+    held = {id(v): v for value in values for v in (value, *getattr(value, "__dict__", {}).values())}.values()
+    return sum(v.nbytes for v in held if isinstance(v, (np.ndarray, torch.Tensor)))
+
+
 def kept_per_session(n: int, biggest: str) -> None:
-    """In this process: n sessions read the largest pad value; what Gradio keeps for each, and the memory."""
+    """In this process: n sessions read the largest pad value; what each keeps, and the memory."""
     import app
     from mnist_cnn.checkpoint import load_model
 
@@ -141,11 +147,15 @@ def kept_per_session(n: int, biggest: str) -> None:
     try:
         before = rss_mb()
         answers = many_sessions(demo.local_url, n, biggest)
-        kept = [len(json.dumps(s.config_values, default=str)) for s in demo.state_holder.session_data.values()]
-        print(f"(b) in this process, {n} sessions each read the largest pad value ({sum(a.get('success', False) for a in answers)}"
-              f" answered): Gradio keeps {len(kept)} sessions, config_values json per session p50 "
-              f"{statistics.median(kept):,.0f} characters, max {max(kept):,}, all {sum(kept) / 1e6:.1f} MB; "
-              f"this process's RSS {before:.0f} -> {rss_mb():.0f} MB")
+        sessions = demo.state_holder.session_data.values()
+        kept = [len(json.dumps(s.config_values, default=str)) for s in sessions]
+        held = [array_bytes(s.state_data.values()) for s in sessions]
+        answered = sum(a.get("success", False) for a in answers)
+        print(f"(b) in this process, {n} sessions each read the largest pad value ({answered} answered): "
+              f"{len(kept)} sessions kept; per session, Gradio's config_values json p50 "
+              f"{statistics.median(kept):,.0f} characters (max {max(kept):,}) and the arrays of its gr.State values "
+              f"p50 {statistics.median(held) / 1e3:.1f} KB (max {max(held) / 1e3:.1f} KB); this process's RSS "
+              f"{before:.0f} -> {rss_mb():.0f} MB")
     finally:
         demo.close()
 

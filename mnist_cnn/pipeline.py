@@ -44,7 +44,7 @@ def mnist_prepared(image: torch.Tensor) -> Prepared:
     centred it by mass, so it goes to the network as the evaluation feeds it (re-preparing it can change the guess)."""
     a = image.numpy()
     x0, y0, x1, y1 = ink_box(a, level=0)
-    return Prepared(normalise(image[None]), a, (x0, y0, x1, y1), a[y0:y1, x0:x1], a)
+    return Prepared(normalise(image[None]), a, (x0, y0, x1, y1), 1.0, a[y0:y1, x0:x1], a)
 
 
 def read_mnist(model: Net, image: torch.Tensor) -> Reading:

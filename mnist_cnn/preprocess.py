@@ -25,14 +25,18 @@ FINE = 80  # the digit is thinned or thickened at 4× the 20 px box, where strok
 # Stroke width in px at the 20 px box, by boundary_width(). MNIST test digits have a median of 2.6 (10% to 90%:
 # 2.1 to 3.7); pen-drawn digits are read best a little bolder, at 3.5 (97.6% against 97.3% at 2.5 on the dev set).
 STROKE_WIDTH = 3.5
+# The ink found is kept at most this many px a side: as large as the page shows it (render.STEP). Each session keeps
+# its drawing's Prepared, and the ink of a 560 px image at full size would be 313 KB of it.
+INK_SIDE = 112
 
 
 @dataclass(frozen=True)
 class Prepared:
     """The network's input and the steps that led to it, for the app to show."""
     tensor: torch.Tensor  # (1, 1, 28, 28), normalised as data.normalise does
-    ink: np.ndarray  # uint8 (H, W): the ink found, white on black
-    box: tuple  # (x0, y0, x1, y1) of the ink in `ink`, x1 and y1 exclusive
+    ink: np.ndarray  # uint8 (h, w): the ink found, white on black, shrunk to at most INK_SIDE px a side
+    box: tuple  # (x0, y0, x1, y1) of the ink in the image it was found in, in its px; x1 and y1 exclusive
+    scale: float  # px of `ink` per px of that image: 1 unless the image was larger than INK_SIDE
     digit20: np.ndarray  # uint8 (h, w): the digit with its longer side scaled to 20 px
     centred28: np.ndarray  # uint8 (28, 28): what the network sees
 
@@ -188,6 +192,16 @@ def centre_by_mass(digit: np.ndarray) -> np.ndarray:
     return out
 
 
+def shrink_ink(ink: np.ndarray) -> tuple[np.ndarray, float]:
+    """The ink (uint8) shrunk to at most INK_SIDE px a side, averaging pixels, and its scale (1 if already small)."""
+    h, w = ink.shape
+    if max(h, w) <= INK_SIDE:
+        return ink, 1.0
+    f = INK_SIDE / max(h, w)
+    size = (max(1, round(w * f)), max(1, round(h * f)))
+    return np.asarray(Image.fromarray(ink).resize(size, Image.Resampling.BOX, reducing_gap=2.0)), f
+
+
 def prepare(source) -> Prepared:
     """A drawing or image -> the network's normalised input, with each step; BlankImageError if nothing is drawn."""
     img = load_image(source)
@@ -208,4 +222,5 @@ def prepare(source) -> Prepared:
     fx0, fy0, fx1, fy1 = ink_box(fine_a, level=0)
     digit20 = np.asarray(resize_longer_side(fine_a[fy0:fy1, fx0:fx1], 20))
     centred28 = centre_by_mass(digit20)
-    return Prepared(normalise(torch.from_numpy(centred28)[None]), ink8, (x0, y0, x1, y1), digit20, centred28)
+    kept, scale = shrink_ink(ink8)
+    return Prepared(normalise(torch.from_numpy(centred28)[None]), kept, (x0, y0, x1, y1), scale, digit20, centred28)

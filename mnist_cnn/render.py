@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .i18n import number, percent, short
 from .model import Net
-from .preprocess import Prepared, centre_of_mass
+from .preprocess import INK_SIDE, Prepared, centre_of_mass
 
 # Palette indices 0..15 are page colours; 16..255 hold a colour scale (values, or greys for the input pictures).
 BG, TEXT, MUTED, FRAME, MARK = range(5)
@@ -27,7 +27,7 @@ PAD, GAP = 8, 4  # margin of every picture and space between maps, in pixels
 BAR_W, BAR_H = 120, 8  # colour bar
 FILTER_SCALE = 6  # a 3×3 filter is drawn 18×18
 TOP_UNITS = 5  # fc1 units marked as the most active
-STEP = 112  # side of each preprocessing picture: 28×28 at 4 pixels per pixel
+STEP = INK_SIDE  # side of each preprocessing picture (112: 28×28 at 4 pixels per pixel), the ink's as kept
 
 
 def ramp(anchors: list, n: int) -> np.ndarray:
@@ -280,13 +280,14 @@ def output_picture(logits: np.ndarray, probs: np.ndarray, lang: str = "en") -> I
     return picture(pixels, VALUES)
 
 
-def steps_picture(ink: np.ndarray, box: tuple, digit20: np.ndarray, centred28: np.ndarray) -> Image.Image:
+def steps_picture(p: Prepared) -> Image.Image:
     """The three preprocessing steps side by side: the ink and its box, the 20×20 digit, the centred 28×28."""
+    ink, digit20, centred28 = p.ink, p.digit20, p.centred28
     arrow, s = 30, STEP // 28
     x1, x2, x3 = PAD, PAD + STEP + arrow, PAD + 2 * (STEP + arrow)
     top = PAD + 20
     pixels = np.full((top + STEP + PAD, x3 + STEP + PAD), BG, dtype=np.uint8)
-    # 1: the ink found, shrunk to fit STEP×STEP (it can be hundreds of pixels wide), and its box
+    # 1: the ink found (kept at most STEP px a side: a smaller one is enlarged) to fit STEP×STEP, and its box
     h, w = ink.shape
     f = STEP / max(h, w)
     small = np.asarray(Image.fromarray(ink).resize((max(1, round(w * f)), max(1, round(h * f))),
@@ -294,7 +295,8 @@ def steps_picture(ink: np.ndarray, box: tuple, digit20: np.ndarray, centred28: n
     sy, sx = top + (STEP - small.shape[0]) // 2, x1 + (STEP - small.shape[1]) // 2
     pixels[top:top + STEP, x1:x1 + STEP] = GREY[0]
     pixels[sy:sy + small.shape[0], sx:sx + small.shape[1]] = GREY[small]
-    bx0, by0, bx1, by1 = box
+    bx0, by0, bx1, by1 = p.box
+    f *= p.scale  # the box is in the px of the image the ink was found in
     frame(pixels, sx + bx0 * f, sy + by0 * f, min(sx + bx1 * f, x1 + STEP) - 1, min(sy + by1 * f, top + STEP) - 1,
           MARK)
     # 2: the digit with its longer side 20 px, in the middle of a 20×20 square
@@ -338,7 +340,7 @@ def panels(prepared: Prepared, activations: dict, model: Net, chosen: tuple[str,
     """One picture per panel for a prepared drawing, its activations (no batch dimension) and the model; the map of
     the chosen (layer, channel), if any, is framed."""
     acts = {k: v.detach().cpu().numpy() for k, v in activations.items()}
-    out = {"input28": steps_picture(prepared.ink, prepared.box, prepared.digit20, prepared.centred28)}
+    out = {"input28": steps_picture(prepared)}
     for panel in GRIDS:
         out[panel] = grid_picture(panel, acts, model, chosen, lang)
     out["act-fc1"] = units_picture(acts["fc1_relu"], lang)

@@ -14,6 +14,8 @@ from gradio.utils import get_upload_folder
 
 import app
 from harness import call, events, pad_data
+from mnist_cnn.inputs import MAX_PAD_SIDE
+from mnist_cnn.preprocess import INK_SIDE, Prepared
 from mnist_cnn.strokes import draw_strokes
 from mnist_cnn.widgets import READ, data_url
 
@@ -144,14 +146,16 @@ def test_the_pad_refuses_what_is_not_a_small_png_with_one_sentence_and_keeps_the
 
 
 def test_a_session_keeps_no_drawing_after_it_is_read(served, app_url, page_events):
-    """Gradio keeps each session's last input and output values; the pad's goes back to READ once read."""
+    """The pad's value goes back to READ once read; Gradio keeps no copy of a session's values (mnist_cnn/sessions.py)
+    and the session's own state holds the ink at most INK_SIDE px a side (12.5 KB), not the drawing."""
     pad = next(e for e in page_events if e["trigger"][0][1] == "drawn")
-    big = data_url(draw_strokes([[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]], width=1, canvas=1000))
-    call(app_url, pad["fn_index"], pad_data(big), session="kept")
+    big = data_url(draw_strokes([[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]], width=1, canvas=MAX_PAD_SIDE))
+    answer = call(app_url, pad["fn_index"], pad_data(big), session="kept")
+    assert answer["success"] and answer["output"]["data"][0]["label"] == "7" and answer["output"]["data"][-1] == READ
     state = served.state_holder.session_data["kept"]
-    pad_id = next(b._id for b in served.blocks.values() if b.elem_id == "draw")
-    assert state.config_values[pad_id]["props"]["value"] == READ
-    assert len(json.dumps(state.config_values, default=str)) < 400_000  # the pictures of one reading, no drawing
+    assert state.config_values == {}
+    kept = [v for v in state.state_data.values() if isinstance(v, Prepared)]
+    assert kept and all(p.ink.nbytes <= INK_SIDE ** 2 for p in kept)
 
 
 @pytest.mark.parametrize("event_data", ["index", 7, [1, 2], {"index": None}, {"n": "1"}, {"index": [0]}, None])
@@ -162,3 +166,4 @@ def test_every_event_takes_any_event_data_without_a_traceback(app_url, page_even
         data = [None] * len(event["inputs"])
         assert "output" in call(app_url, event["fn_index"], data, event_data), event["fn_index"]
     assert "Traceback" not in capfd.readouterr().err
+

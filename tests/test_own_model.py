@@ -81,6 +81,7 @@ def test_accuracy_on_a_stratified_subset(model, saved):
     x, labels = accuracy_digits()
     assert x.shape == (1000, 1, 28, 28) and torch.bincount(labels).tolist() == [100] * 10
     assert accuracy(model, (x, labels)) >= 0.99
+    assert accuracy(model, (x, labels)) == accuracy(model, (x, labels), batch_size=1000)  # batches change nothing
     few = accuracy_digits(per_digit=20)
     assert accuracy(load_own_model(saved["cnn.safetensors"]), few) == accuracy(model, few)
     torch.manual_seed(0)

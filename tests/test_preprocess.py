@@ -3,16 +3,18 @@ blank pages, and bad files.
 """
 import base64
 import io
+from dataclasses import replace
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image, ImageDraw, ImageOps
 
+from mnist_cnn import render
 from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.errors import BlankImageError, InputError
 from mnist_cnn.i18n import sentence
-from mnist_cnn.preprocess import MAX_BYTES, prepare
+from mnist_cnn.preprocess import INK_SIDE, MAX_BYTES, find_ink, grey_levels, load_image, prepare
 from mnist_cnn.strokes import draw_strokes
 
 ONE = [[(0.38, 0.12), (0.5, 0.0), (0.5, 1.0)]]  # a "1" with a short flag, in the unit square
@@ -68,11 +70,28 @@ def test_prepared_steps(seven):
     assert p.tensor.shape == (1, 1, 28, 28) and p.tensor.dtype == torch.float32
     assert torch.allclose(p.tensor, normalise(torch.from_numpy(p.centred28)[None]), atol=1e-6)  # one normalisation
     assert p.centred28.shape == (28, 28) and p.centred28.dtype == np.uint8 and p.centred28.max() > 200
-    assert p.ink.shape == (280, 280) and p.ink.dtype == np.uint8
-    x0, y0, x1, y1 = p.box
+    assert p.ink.shape == (INK_SIDE, INK_SIDE) and p.ink.dtype == np.uint8 and p.scale == INK_SIDE / 280
+    x0, y0, x1, y1 = p.box  # in the drawing's px
     assert 0 <= x0 < x1 <= 280 and 0 <= y0 < y1 <= 280
-    assert p.ink[y0:y1, x0:x1].sum() > 0.99 * p.ink.sum()  # the box holds the ink
+    s = p.scale  # the box holds the ink
+    assert p.ink[int(y0 * s):int(y1 * s) + 1, int(x0 * s):int(x1 * s) + 1].sum() > 0.99 * p.ink.sum()
     assert max(p.digit20.shape) == 20 and p.digit20.dtype == np.uint8
+
+
+def full_ink(source) -> np.ndarray:
+    """The ink prepare finds in source, uint8 at the image's own size."""
+    return (find_ink(grey_levels(load_image(source))) * 255).round().astype(np.uint8)
+
+
+@pytest.mark.parametrize("size", [(280, 280), (560, 560), (120, 560), (56, 56)])
+def test_the_ink_is_kept_only_as_large_as_the_page_shows_it(seven, size):
+    image = seven.resize(size)
+    p, full = prepare(image), full_ink(image)
+    assert max(p.ink.shape) == min(INK_SIDE, max(size)) and p.ink.nbytes <= INK_SIDE ** 2  # at most 12.5 KB a session
+    assert p.scale == min(1.0, INK_SIDE / max(size))
+    # the picture of the steps is the one the ink found at full size makes, pixel for pixel
+    whole = replace(p, ink=full, scale=1.0)
+    assert render.steps_picture(p).tobytes() == render.steps_picture(whole).tobytes()
 
 
 @pytest.mark.parametrize("corner", [(0, 0), (196, 0), (0, 196), (196, 196)])
