@@ -10,7 +10,7 @@ from gradio.state_holder import SessionState
 from gradio.utils import get_upload_folder
 
 import app
-from harness import call, events
+from harness import call, events, pad_data
 from mnist_cnn.sessions import LeanSession, LeanStateHolder, Unkept
 from mnist_cnn.strokes import draw_strokes
 from mnist_cnn.widgets import data_url
@@ -44,8 +44,7 @@ def test_nothing_written_to_the_copy_is_kept():
 def test_the_served_apps_sessions_keep_no_copy_and_still_carry_their_state(served, app_url, fn_index):
     assert isinstance(served.state_holder, LeanStateHolder) and served.server_app.state_holder is served.state_holder
     session = uuid.uuid4().hex
-    drawn = call(app_url, fn_index["draw", "drawn"], [data_url(draw_strokes(SEVEN)), None, None, "en"],
-                 session=session)
+    drawn = call(app_url, fn_index["draw", "drawn"], pad_data(data_url(draw_strokes(SEVEN))), session=session)
     assert drawn["success"] and drawn["output"]["data"][0]["label"] == "7"
     state = served.state_holder.session_data[session]
     assert isinstance(state, LeanSession) and state.config_values == {} and list(state.components) == []
