@@ -7,6 +7,7 @@ import os
 import re
 import sys
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -151,3 +152,22 @@ def test_a_session_keeps_no_drawing_after_it_is_read(served, app_url, page_event
     pad_id = next(b._id for b in served.blocks.values() if b.elem_id == "draw")
     assert state.config_values[pad_id]["props"]["value"] == READ
     assert len(json.dumps(state.config_values, default=str)) < 400_000  # the pictures of one reading, no drawing
+
+
+def test_a_value_the_page_never_sends_is_refused_at_the_door_before_gradio_makes_a_session(served, app_url,
+                                                                                          page_events):
+    moved = next(e for e in page_events if "slider" in e["inputs"])  # a what-if slider: a number from -8 to 8...
+    slider = moved["inputs"].index("slider")
+    pad = next(e for e in page_events if e["trigger"][0][1] == "drawn")  # ...a drawing, and the page's language
+    too_long = "data:image/png;base64," + "A" * 1_000_000
+    for event, position, bad in ((moved, slider, 99), (moved, slider, "3"), (moved, slider, float("inf")),
+                                 (moved, slider, True), (pad, 0, 7), (pad, 0, ["data:image/png;base64,"]),
+                                 (pad, 0, too_long), (pad, 3, "/etc/passwd")):
+        session = uuid.uuid4().hex
+        data = [bad if i == position else None for i in range(len(event["inputs"]))]
+        message = call(app_url, event["fn_index"], data, session=session)
+        assert message["status"] == 400 and "a value the page never sends" in message["output"], repr(bad)[:40]
+        assert session not in served.state_holder  # refused before Gradio made it a session
+    assert call(app_url, 10_000, [None], session="nobody")["status"] == 400  # no such event
+    data, picked = sent(moved, slider, 3)
+    assert call(app_url, moved["fn_index"], data, picked)["success"]  # a value the page sends goes through
