@@ -21,9 +21,11 @@ from mnist_cnn.data import load_mnist
 from mnist_cnn.door import Door
 from mnist_cnn.filter_top import StaleFilterTopError, load_filter_top
 from mnist_cnn.handlers import NEUTRAL, SANDBOX, WHAT_IF, Page, Pen
+from mnist_cnn.inputs import MAX_DRAWING
 from mnist_cnn.mistakes import StaleMistakesError, load_mistakes
 from mnist_cnn.model import Net
 from mnist_cnn.own_model import accuracy, accuracy_digits
+from mnist_cnn.page_blocks import PageBlocks
 from mnist_cnn.render_detail import DETAIL_CSS, mistakes_intro
 from mnist_cnn.sessions import lean_sessions
 from mnist_cnn.snapshots import StaleSnapshotsError, load_loss_curve, load_snapshots
@@ -36,6 +38,10 @@ EXAMPLE_DIGITS = range(10)  # one real MNIST test digit of each class
 CNN = {"concurrency_id": "cnn", "concurrency_limit": 2}
 LIVE = {"concurrency_id": "live", "concurrency_limit": 1}  # the readings made while the pen still moves
 AFTER = {"concurrency_id": "after", "concurrency_limit": 1}  # the experiments that follow a reading
+# A pen-up and its experiments have slots of their own (its drawing is at most 560×560 px, so they add little
+# memory): anyone can call any event, and a flood of calls to the others never queues in front of a drawing.
+PEN, PEN_AFTER = {"concurrency_id": "pen", "concurrency_limit": 2}, {"concurrency_id": "pen-after",
+                                                                      "concurrency_limit": 1}
 PRIVATE = {"api_visibility": "private", "show_progress": "hidden"}  # the page's own events (callable all the same)
 # Queue positions are sent every second, not to every waiting request each time one starts: with a classroom
 # waiting, those messages cost the server more than the network does (bench/bench_load.py).
@@ -93,6 +99,9 @@ ALL_TEN_JS = "(on) => { document.body.classList.toggle('all-ten', on); }"  # the
 # after a map is picked: its filter opens far below the maps, so the page goes there
 TO_DETAIL_JS = "() => { document.querySelector('#kernel-detail')?.scrollIntoView(); }"
 
+# The most characters the page sends to its HTML inputs: the pad's data URL, and the page's language as
+# widgets.with_page_language sends it (two letters); the door refuses longer ones before they reach the queue.
+LONGEST = {"draw": MAX_DRAWING, "lang": 2}
 # what launch() needs besides the address; the tests launch with it too
 # run_history=False: Gradio keeps no record of the calls (no run history page, no saving them to a Hub bucket)
 # lean_sessions: Gradio keeps no per-session copy of every component's config and value (mnist_cnn/sessions.py)
@@ -100,7 +109,7 @@ SAY = gr.I18n(en=text.EN, es=text.ES)  # a text of text.py in the page's languag
 LAUNCH = {"i18n": SAY, "css": CSS + i18n.CSS + DETAIL_CSS, "head": f"<style>{HEAD_CSS}</style>",
           "max_file_size": "5mb",
           "run_history": False, "state_session_capacity": 2000,
-          "app_kwargs": {"middleware": [Middleware(Door, upload_folder=get_upload_folder())],
+          "app_kwargs": {"middleware": [Middleware(Door, upload_folder=get_upload_folder(), longest=LONGEST)],
                          "lifespan": lean_sessions}}
 
 
@@ -265,7 +274,7 @@ def wire(page: Page, ui: dict) -> None:
         """Run handler on trigger; with data, its first argument is that field of the event's data (the picked
         button's "index", the pad's count "n"), unchecked: a client may send any JSON there, or none."""
         def named(out: dict):
-            return {ui[k]: v for k, v in out.items() if k in ui} or [gr.skip()] * len(outputs)
+            return {ui[k]: v for k, v in out.items() if k in ui} or gr.skip()
         if data:  # Gradio hands gr.EventData to a first parameter with that type hint
             def call(evt: gr.EventData, *args):
                 sent = evt._data if isinstance(evt._data, dict) else {}
@@ -282,11 +291,12 @@ def wire(page: Page, ui: dict) -> None:
     reading = those(*views.READING, "current", "original", "filter-top", "compare", *WHAT_IF, "pad")
     follow = those("sandbox", "shift-curve", "shift-text", "occlusion", "learning", "loss-curve")
 
-    def reads(trigger, handler, inputs, also: tuple = (), **options):
-        """A reading event (which may change also these), then the experiments on what it read."""
-        event = on(trigger, handler, inputs, reading + those(*also), **options, **CNN)
+    def reads(trigger, handler, inputs, also: tuple = (), slots: tuple = (CNN, AFTER), **options):
+        """A reading event (which may change also these), then the experiments on what it read, each in its slots
+        (the experiments' own: a classroom's pen-ups never wait behind them)."""
+        event = on(trigger, handler, inputs, reading + those(*also), **options, **slots[0])
         on(event.success, page.experiments, those("current", *SANDBOX, "learning-step", "network", "lang"), follow,
-           **AFTER)  # their own slot: a classroom's pen-ups never wait behind them
+           **slots[1])
 
     # While the pen moves, readings have one slot of their own (LIVE), so a classroom drawing at once never queues
     # a pen-up behind its live readings, and they fill only the prediction and the panels. The pad numbers what it
@@ -294,7 +304,8 @@ def wire(page: Page, ui: dict) -> None:
     pad = those("pad", "chosen", "network", "pen", "lang")
     on(ui["pad"].sketch, page.sketch, pad, those(*views.READING, "pad"), data="n", trigger_mode="always_last",
        js=DRAWN_JS, **LIVE)
-    reads(ui["pad"].drawn, page.pen_up, pad, data="n", trigger_mode="always_last", js=DRAWN_JS)
+    reads(ui["pad"].drawn, page.pen_up, pad, data="n", trigger_mode="always_last", js=DRAWN_JS,
+          slots=(PEN, PEN_AFTER))
     reads(ui["upload"].upload, page.uploaded, those("upload", "chosen", "network", "lang"))
     reads(ui["examples"].select, page.example, those("chosen", "network", "lang"), data="index")
     reads(ui["mistakes"].select, page.mistake, those("chosen", "network", "lang"), data="index")
@@ -325,7 +336,7 @@ def build(model: Net, weights: Path = WEIGHTS) -> gr.Blocks:
     """The app's page and its events, for one loaded model (weights: its file, which names its misread digits)."""
     page = load_page(model, weights)
     # analytics_enabled=False: Gradio looks up no analytics host, at start or ever (schools ask for this)
-    with gr.Blocks(title="MNIST CNN", delete_cache=CACHE_CLEANUP, analytics_enabled=False) as demo:
+    with PageBlocks(title="MNIST CNN", delete_cache=CACHE_CLEANUP, analytics_enabled=False) as demo:
         wire(page, layout(page))
     demo.page = page  # for the tests
     return demo.queue(**QUEUE)

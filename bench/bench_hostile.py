@@ -1,8 +1,9 @@
 """Hostile clients against `python app.py` (issue 15), on the loopback interface only, in bounded runs.
 
 (a) --hostile clients, for --seconds, send the attacks of tests/test_hostile.py (server paths, URLs, giant values, bad
-payloads) and the largest pad value the page accepts (a PNG data URL just under inputs.MAX_DRAWING, MAX_PAD_SIDE px a
-side, full of noise) to every event of the page through the raw queue, while one visitor draws a digit every second:
+payloads) and the largest pad value the pad's limits allow (a PNG data URL just under inputs.MAX_DRAWING, MAX_PAD_SIDE
+px a side, full of noise, which the pad refuses as more than half inked) to every event of the page through the raw
+queue, while one visitor draws a digit every second:
 prints the visitor's answer time p50/p95 (aim: p95 <= 2 s) and the counts of answers and refusals.
 (b) --sessions sessions each send the largest pad value once: the server's memory growth (aim: <= +100 MB); then, in
 this process, what each session keeps (the json length of Gradio's config_values, empty since mnist_cnn/sessions.py,

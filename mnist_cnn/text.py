@@ -54,9 +54,11 @@ EN = {
     "error.blank_image": "The image is blank: nothing is drawn on it.",
     "error.dot": "Nothing is drawn: there is only a dot. Draw a whole digit.",
     "error.drawing": "The drawing could not be read: the pad sends a PNG picture of at most 1 MB and 560×560 pixels.",
+    "error.scribble": "More than half of the pad is ink: that is not one digit. Clear it and draw a single digit.",
     "error.not_uploaded": "That file was not uploaded through this page, so it is not read.",
     "error.too_large": "The request is too large: the page never sends more than 1.5 MB at once.",
     "error.request": "The request could not be read: it is not valid JSON.",
+    "error.value": "The request was refused: it sends an event of this page a value the page never sends.",
     "error.side": "The image is too long or too tall (%(width)s×%(height)s pixels); no side may exceed %(limit)s "
                   "pixels.",
     "error.mode": "Images of this kind (%(mode)s) cannot be read: use PNG, JPEG, GIF, BMP or WebP.",
@@ -413,9 +415,11 @@ ES = {
     "error.blank_image": "La imagen está en blanco: no hay nada dibujado.",
     "error.dot": "No hay nada dibujado: solo hay un punto. Dibuja un dígito entero.",
     "error.drawing": "No se pudo leer el dibujo: el panel envía una imagen PNG de 1 MB y 560×560 píxeles como mucho.",
+    "error.scribble": "Más de la mitad del panel está cubierta de tinta: eso no es un dígito. Bórralo y dibuja uno solo.",
     "error.not_uploaded": "Ese archivo no se subió desde esta página, así que no se lee.",
     "error.too_large": "La petición es demasiado grande: la página nunca envía más de 1,5 MB de una vez.",
     "error.request": "No se pudo leer la petición: no es JSON válido.",
+    "error.value": "Se rechazó la petición: envía a un evento de esta página un valor que la página nunca envía.",
     "error.side": "La imagen es demasiado larga o alta (%(width)s×%(height)s píxeles); ningún lado puede pasar de "
                   "%(limit)s píxeles.",
     "error.mode": "Las imágenes de este tipo (%(mode)s) no se pueden leer: usa PNG, JPEG, GIF, BMP o WebP.",

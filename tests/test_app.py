@@ -249,6 +249,13 @@ def test_the_page_has_every_output_once_in_data_flow_order(demo):
     assert {"mistakes", "examples", "status", "unsure", "lang", "upload"} <= set(ids)
 
 
+def test_a_pen_up_and_its_experiments_never_queue_behind_the_other_events(demo):
+    pen_up = next(i for i, fn in demo.fns.items() if any(kind == "drawn" for _, kind in fn.targets))
+    ours = {fn.concurrency_id for i, fn in demo.fns.items() if pen_up in (i, fn.trigger_after)}
+    others = {fn.concurrency_id for i, fn in demo.fns.items() if pen_up not in (i, fn.trigger_after)}
+    assert len(ours) == 2 and not ours & others  # slots of their own: calls to other events never take them
+
+
 def test_predict_is_the_only_named_endpoint(demo):
     api = demo.get_api_info()["named_endpoints"]
     assert list(api) == ["/predict"] and len(api["/predict"]["parameters"]) == 1

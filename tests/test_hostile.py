@@ -7,6 +7,7 @@ import os
 import re
 import sys
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -167,3 +168,21 @@ def test_every_event_takes_any_event_data_without_a_traceback(app_url, page_even
         assert "output" in call(app_url, event["fn_index"], data, event_data), event["fn_index"]
     assert "Traceback" not in capfd.readouterr().err
 
+
+def test_a_value_the_page_never_sends_is_refused_at_the_door_before_gradio_makes_a_session(served, app_url,
+                                                                                          page_events):
+    moved = next(e for e in page_events if "slider" in e["inputs"])  # a what-if slider: a number from -8 to 8...
+    slider = moved["inputs"].index("slider")
+    pad = next(e for e in page_events if e["trigger"][0][1] == "drawn")  # ...a drawing, and the page's language
+    too_long = "data:image/png;base64," + "A" * 1_000_000
+    for event, position, bad in ((moved, slider, 99), (moved, slider, "3"), (moved, slider, float("inf")),
+                                 (moved, slider, True), (pad, 0, 7), (pad, 0, ["data:image/png;base64,"]),
+                                 (pad, 0, too_long), (pad, len(pad["inputs"]) - 1, "/etc/passwd")):
+        session = uuid.uuid4().hex
+        data = [bad if i == position else None for i in range(len(event["inputs"]))]
+        message = call(app_url, event["fn_index"], data, session=session)
+        assert message["status"] == 400 and "a value the page never sends" in message["output"], repr(bad)[:40]
+        assert session not in served.state_holder  # refused before Gradio made it a session
+    assert call(app_url, 10_000, [None], session="nobody")["status"] == 400  # no such event
+    data, picked = sent(moved, slider, 3)
+    assert call(app_url, moved["fn_index"], data, picked)["success"]  # a value the page sends goes through

@@ -3,15 +3,17 @@ import base64
 import math
 import os
 
+import gradio as gr
 import numpy as np
 import pytest
 from gradio.utils import get_upload_folder
 from PIL import Image
 
 from mnist_cnn import inputs
-from mnist_cnn.door import files_outside
+from mnist_cnn.door import files_outside, fits, fits_event
 from mnist_cnn.errors import InputError
-from mnist_cnn.widgets import data_url
+from mnist_cnn.strokes import draw_strokes
+from mnist_cnn.widgets import Radio, Slider, UploadButton, data_url
 
 
 def test_a_drawing_is_a_small_png_data_url():
@@ -35,6 +37,28 @@ def test_a_png_larger_than_the_pad_is_refused_before_it_is_decoded():
     with pytest.raises(InputError):
         inputs.drawing(data_url(Image.new("L", (inputs.MAX_PAD_SIDE + 1, 10), 255)))
     assert inputs.drawing(data_url(Image.new("L", (inputs.MAX_PAD_SIDE, 10), 255)))
+
+
+def test_a_pad_more_than_half_inked_is_no_digit_and_is_refused_before_the_reading():
+    noise = Image.fromarray(np.random.default_rng(0).integers(0, 256, (280, 280), dtype=np.uint8))
+    filled = Image.new("L", (280, 280), 0)
+    mostly = Image.new("L", (280, 280), 255)
+    mostly.paste(0, (0, 0, 280, 150))  # 54% of it inked
+    for bad in (noise, filled, mostly, noise.resize((560, 560))):
+        with pytest.raises(InputError) as e:
+            inputs.drawing(data_url(bad))
+        assert e.value.key == "error.scribble"
+    eight = [[(0.5, 0.5), (0.1, 0.2), (0.5, 0.0), (0.9, 0.2), (0.5, 0.5), (0.05, 0.8), (0.5, 1.0), (0.95, 0.8),
+              (0.5, 0.5)]]
+    bold = draw_strokes(eight, width=40, size=0.85, origin=(21, 21))  # a bold 8 filling the pad: a digit still
+    assert inputs.drawing(data_url(bold))
+
+
+def test_a_png_whose_data_is_damaged_is_one_sentence():
+    png = base64.b64decode(data_url(Image.new("L", (280, 280), 255)).split(",", 1)[1])
+    with pytest.raises(InputError) as e:
+        inputs.drawing(inputs.PNG_URL + base64.b64encode(png[:40]).decode())  # the header, and no pixels
+    assert e.value.key == "error.drawing"
 
 
 def test_an_upload_must_lie_in_the_upload_folder(tmp_path):
@@ -79,3 +103,43 @@ def test_the_door_finds_files_outside_the_upload_folder_anywhere_in_a_request():
     for _ in range(30):
         deep = [deep]
     assert files_outside({"data": deep}, folder)  # deeper than any page sends
+
+
+def test_the_door_lets_through_for_each_input_only_what_the_page_sends_there():
+    slider, radio = Slider(-4, 4, value=0, step=1), Radio([0, 1, 2], value=1)
+    html, upload, state = gr.HTML("en"), UploadButton("Upload"), gr.State(None)
+    for component, good, bad in (
+            (slider, [-4, 0, 2.5, 4], [5, -4.5, math.inf, math.nan, True, "1", [1], {"path": "x"}]),
+            (radio, [0, 2], [3, 0.5, True, "1", [1]]),
+            (html, ["", "en", "data:image/png;base64,iVBOR"], [7, True, 1.5, ["en"], {"a": "en"}]),
+            (upload, [{"path": "/tmp/gradio/x/digit.png", "meta": {"_type": "gradio.FileData"}}],
+             ["/etc/passwd", 7, [{"path": "x"}], {"url": "http://127.0.0.1:9/x.png"}])):
+        assert all(fits(component, v) for v in [None, *good]), component  # None: nothing sent yet
+        assert not any(fits(component, v) for v in bad), component
+    assert all(fits(state, v) for v in (7, "/etc/passwd", [1], {"a": 1}))  # Gradio never reads what is sent
+    lang, longest = gr.HTML("en", elem_id="lang"), {"lang": 2}
+    assert fits(lang, "es", longest) and fits(lang, "", longest) and fits(html, "x" * 10_000, longest)
+    assert not fits(lang, "/etc/passwd", longest) and not fits(lang, "eng", longest)
+
+
+def test_the_door_checks_a_queue_join_against_its_event_s_inputs():
+    def moved(x, lang):
+        return None
+
+    def picked(evt: gr.SelectData, lang):  # Gradio hands it the picked item's index
+        return None
+
+    with gr.Blocks() as demo:
+        slider, html, button = Slider(-4, 4, value=0, step=1), gr.HTML("en"), gr.Button()
+        button.click(moved, [slider, html], None)
+        html.select(picked, [html], None)
+    move, pick = (next(i for i, f in demo.fns.items() if f.fn is fn) for fn in (moved, picked))
+    assert fits_event(demo, {"fn_index": move, "data": [3, "en"]})
+    for bad in ({"fn_index": move, "data": [9, "en"]}, {"fn_index": move, "data": [3, 7]},
+                {"fn_index": move, "data": [3]}, {"fn_index": move, "data": "3,en"}, {"fn_index": 99, "data": []},
+                {"fn_index": str(move), "data": [3, "en"]}, {"fn_index": True, "data": [3, "en"]}, [move, 3, "en"]):
+        assert not fits_event(demo, bad), bad
+    for index in (4, [1, 2], None):
+        assert fits_event(demo, {"fn_index": pick, "data": ["en"], "event_data": {"index": index, "value": None}})
+    for index in (1.5, math.inf, "4", True, [1, "2"], {"a": 1}):
+        assert not fits_event(demo, {"fn_index": pick, "data": ["en"], "event_data": {"index": index}}), index
