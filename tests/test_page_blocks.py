@@ -11,7 +11,7 @@ import pytest
 from gradio.state_holder import SessionState
 
 import app
-from harness import call, events
+from harness import call, events, pad_data
 from mnist_cnn import views
 from mnist_cnn.handlers import WHAT_IF
 from mnist_cnn.strokes import draw_strokes
@@ -97,5 +97,5 @@ def test_an_open_session_keeps_its_messages_however_many_sessions_join_after_it(
 def test_the_queue_sums_up_no_event_for_the_monitoring_page(served, app_url):
     pad = next(e for e in events(app_url) if e["trigger"] and e["trigger"][0][1] == "drawn")
     for _ in range(3):
-        assert call(app_url, pad["fn_index"], [None, None, None, "en"])["success"]
+        assert call(app_url, pad["fn_index"], pad_data(None))["success"]
     assert served._queue.events_recorded >= 3 and served._queue.cached_event_analytics_summary == {"functions": {}}
