@@ -120,20 +120,27 @@ def pad_data(drawing: str | None, lang: str = "en") -> list:
     return [drawing, None, None, None, lang]
 
 
+def join(client: httpx.Client, base: str, session: str, fn_index: int, data: list, event_data=None) -> dict:
+    """Join the queue with an event and raw data: Gradio's {"event_id": ...}, or the refusal as a final message."""
+    body = {"data": data, "fn_index": fn_index, "session_hash": session, "event_data": event_data,
+            "trigger_id": None}
+    # json.dumps writes NaN and Infinity as JavaScript would, which strict JSON encoders refuse to send
+    joined = client.post(base + "/queue/join", content=json.dumps(body), headers={"content-type": "application/json"})
+    if joined.status_code != 200:
+        return {"success": False, "status": joined.status_code, "output": joined.text}
+    return joined.json()
+
+
 def call(url: str, fn_index: int, data: list, event_data=None, session: str | None = None,
          timeout: float = 30) -> dict:
     """Join the queue with an event and raw data, and return the final message: {"success": bool, "output": ...}."""
     session = session or uuid.uuid4().hex
     base = url.rstrip("/") + "/gradio_api"
-    body = {"data": data, "fn_index": fn_index, "session_hash": session, "event_data": event_data,
-            "trigger_id": None}
     with httpx.Client(timeout=timeout, verify=VERIFY) as client:
-        # json.dumps writes NaN and Infinity as JavaScript would, which strict JSON encoders refuse to send
-        joined = client.post(base + "/queue/join", content=json.dumps(body),
-                             headers={"content-type": "application/json"})
-        if joined.status_code != 200:
-            return {"success": False, "status": joined.status_code, "output": joined.text}
-        event = joined.json().get("event_id")  # a session's stream also carries the events that follow this one
+        joined = join(client, base, session, fn_index, data, event_data)
+        if "event_id" not in joined:
+            return joined
+        event = joined["event_id"]  # a session's stream also carries the events that follow this one
         with client.stream("GET", base + "/queue/data", params={"session_hash": session}) as stream:
             for line in stream.iter_lines():
                 if not line.startswith("data:"):
@@ -161,13 +168,10 @@ class Session:
 
     def call(self, fn_index: int, data: list, event_data=None) -> dict:
         """Join the queue with an event of this session; its final message once it comes."""
-        body = {"data": data, "fn_index": fn_index, "session_hash": self.hash, "event_data": event_data,
-                "trigger_id": None}
-        joined = self.http.post(self.base + "/queue/join", content=json.dumps(body),
-                                headers={"content-type": "application/json"})
-        if joined.status_code != 200:
-            return {"success": False, "status": joined.status_code, "output": joined.text}
-        event = joined.json()["event_id"]
+        joined = join(self.http, self.base, self.hash, fn_index, data, event_data)
+        if "event_id" not in joined:
+            return joined
+        event = joined["event_id"]
         answer = self.answer(event)
         with self.lock:
             if self.reader is None:
