@@ -127,7 +127,7 @@ class Page:
         try:
             count = inputs.whole(count, 1, MAX_COUNT)
             png = inputs.drawing(value)
-            self.pen_ups.wait(PEN_UP_FIRST)  # pen-ups' readings go first (and an answer of nothing costs Gradio too)
+            self.pen_ups.wait(PEN_UP_FIRST)  # the pen-ups being read go first
             if count <= pen.whole or png is None:
                 return {}
             reading = read_digit(self.net(network), png)
