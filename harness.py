@@ -105,12 +105,14 @@ def draw(page, strokes: list, steps: int = 4) -> None:
 
 def events(url: str) -> list[dict]:
     """Every event of the page, from its config as the browser gets it: fn_index, its input components' types, its
-    api name (if any), whether it runs on the server, its triggers [(block id, event name)], and the event it follows
-    (the fn_index whose success runs it, or None)."""
+    api name (if any), whether it runs on the server, its triggers [(block id, event name)], the first of them as
+    (element id, event name) or None, and the event it follows (the fn_index whose success runs it, or None)."""
     cfg = httpx.get(url.rstrip("/") + "/config", timeout=20).json()
     kinds = {c["id"]: c["type"] for c in cfg["components"]}
+    ids = {c["id"]: c.get("props", {}).get("elem_id") for c in cfg["components"]}
     return [{"fn_index": i, "inputs": [kinds.get(c) for c in d["inputs"]], "api_name": d.get("api_name"),
-             "backend": d.get("backend_fn", True), "trigger": d["targets"], "after": d.get("trigger_after")}
+             "backend": d.get("backend_fn", True), "trigger": d["targets"], "after": d.get("trigger_after"),
+             "on": (ids.get(d["targets"][0][0]), d["targets"][0][1]) if d["targets"] else None}
             for i, d in enumerate(cfg["dependencies"])]
 
 

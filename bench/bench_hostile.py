@@ -30,7 +30,7 @@ import torch
 from PIL import Image
 
 from bench.bench_load import PadUser, frames, pad_events
-from bench.common import arguments, rss_mb, spread
+from bench.common import arguments, rss_mb
 from harness import DEV, REPO, call, events, launch, pad_data, serving
 from mnist_cnn.inputs import MAX_DRAWING, MAX_PAD_SIDE, PNG_URL
 from mnist_cnn.strokes import draw_strokes, load_samples

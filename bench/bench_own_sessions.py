@@ -25,8 +25,7 @@ def main() -> None:
     app.few_malloc_arenas()  # as app.main() does
     demo = launch(app.build(load_model()))
     url = demo.local_url
-    ids = {c["id"]: c.get("props", {}).get("elem_id") for c in httpx.get(url + "config").json()["components"]}
-    found = {(ids.get(e["trigger"][0][0]), e["trigger"][0][1]): e["fn_index"] for e in events(url) if e["trigger"]}
+    found = {e["on"]: e["fn_index"] for e in events(url)}
     own, pad = found["own-upload", "upload"], found["draw", "drawn"]
     seven = data_url(draw_strokes(SEVEN))
     call(url, pad, pad_data(seven), session="warm-up")

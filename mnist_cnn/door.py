@@ -14,6 +14,8 @@ from .i18n import t
 MAX_BODY = 1_500_000  # bytes: a pad's data URL (at most 1 MB) and its JSON wrapping; uploads go to /upload instead
 OPEN_ROUTES = ("/gradio_api/upload",)  # multipart files, bounded by launch(max_file_size=...)
 JOIN = "/gradio_api/queue/join"  # where the page sends its events: all inputs, in order, and the event's fn_index
+# The page makes no deep links, and Gradio's route for them writes a file to the upload folder on every call
+CLOSED_ROUTES = ("/gradio_api/deep_link",)
 
 
 def files_outside(value: object, folder: str, depth: int = 0) -> bool:
@@ -75,15 +77,17 @@ def fits_event(blocks: gr.Blocks, body: object, longest: dict[str, int] | None =
 
 
 class Door:
-    """ASGI middleware: POSTs to /gradio_api/... with a body over MAX_BODY get 413; with a file outside the upload
-    folder, or a queue join with a value its event's input never gets from the page, 400; each with one English
-    sentence (the page never sends any of them). longest: the most characters the page sends to an HTML input, by
-    its elem_id."""
+    """ASGI middleware: the routes the page never uses (CLOSED_ROUTES) get 404; POSTs to /gradio_api/... with a body
+    over MAX_BODY get 413; with a file outside the upload folder, or a queue join with a value its event's input
+    never gets from the page, 400; each with one English sentence (the page never sends any of them). longest: the
+    most characters the page sends to an HTML input, by its elem_id."""
 
     def __init__(self, app: ASGIApp, upload_folder: str, longest: dict[str, int] | None = None) -> None:
         self.app, self.folder, self.longest = app, upload_folder, longest
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].rstrip("/") in CLOSED_ROUTES:
+            return await JSONResponse({"error": t("error.closed")}, 404)(scope, receive, send)
         if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].startswith("/gradio_api/") \
                 or scope["path"].startswith(OPEN_ROUTES):
             return await self.app(scope, receive, send)

@@ -58,6 +58,7 @@ EN = {
     "error.not_uploaded": "That file was not uploaded through this page, so it is not read.",
     "error.too_large": "The request is too large: the page never sends more than 1.5 MB at once.",
     "error.request": "The request could not be read: it is not valid JSON.",
+    "error.closed": "This page does not offer that route.",
     "error.value": "The request was refused: it sends an event of this page a value the page never sends.",
     "error.side": "The image is too long or too tall (%(width)s×%(height)s pixels); no side may exceed %(limit)s "
                   "pixels.",
@@ -419,6 +420,7 @@ ES = {
     "error.not_uploaded": "Ese archivo no se subió desde esta página, así que no se lee.",
     "error.too_large": "La petición es demasiado grande: la página nunca envía más de 1,5 MB de una vez.",
     "error.request": "No se pudo leer la petición: no es JSON válido.",
+    "error.closed": "Esta página no ofrece esa ruta.",
     "error.value": "Se rechazó la petición: envía a un evento de esta página un valor que la página nunca envía.",
     "error.side": "La imagen es demasiado larga o alta (%(width)s×%(height)s píxeles); ningún lado puede pasar de "
                   "%(limit)s píxeles.",

@@ -8,6 +8,8 @@
 - the upload button, which hands the uploaded file's path to the handler unopened.
 """
 import base64
+import copy
+import functools
 import html
 import io
 import json
@@ -362,6 +364,13 @@ class Unchecked:
     get_block_class = get_block_name
 
 
+@functools.cache
+def file_schema() -> dict:
+    """FileData's JSON schema, built once: pydantic takes about 1 ms to build it, and Gradio asks for it several times
+    for each new session."""
+    return FileData.model_json_schema()
+
+
 class PathOnly(Unchecked):
     """For a file component: the payload reaches the handler as the path it names, or None, unopened."""
 
@@ -371,7 +380,7 @@ class PathOnly(Unchecked):
 
     def api_info(self) -> dict:
         """The API page's description of the input: a file, as gr.File describes it."""
-        return FileData.model_json_schema()
+        return copy.deepcopy(file_schema())  # a copy: Gradio's callers may edit what they get
 
 
 class UploadButton(PathOnly, gr.UploadButton):

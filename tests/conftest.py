@@ -7,7 +7,7 @@ import sys
 import pytest
 import torch
 
-from harness import CHROMIUM, DEV, chromium, launch, open_app
+from harness import CHROMIUM, DEV, chromium, events, launch, open_app
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.strokes import load_samples
 
@@ -76,6 +76,12 @@ def served(model):
 def app_url(served):
     """The URL of the app served for the whole session."""
     return served.local_url
+
+
+@pytest.fixture(scope="session")
+def fn_index(app_url) -> dict:
+    """fn_index of the served page's events by (element id, event name) of their first trigger."""
+    return {e["on"]: e["fn_index"] for e in events(app_url)}
 
 
 @pytest.fixture(scope="module")

@@ -137,9 +137,7 @@ def test_two_sessions_with_different_networks_never_mix(served, app_url, model, 
     torch.save(Net().state_dict(), path)
     with open(path, "rb") as f:
         kept = httpx.post(app_url + "gradio_api/upload", files={"files": ("random.pt", f)}, timeout=20).json()[0]
-    ids = {c["id"]: c.get("props", {}).get("elem_id")
-           for c in httpx.get(app_url + "config", timeout=20).json()["components"]}
-    by_trigger = {(ids.get(e["trigger"][0][0]), e["trigger"][0][1]): e for e in events(app_url) if e["trigger"]}
+    by_trigger = {e["on"]: e for e in events(app_url)}
     own, pad = by_trigger["own-upload", "upload"], by_trigger["draw", "drawn"]
     file = {"path": kept, "orig_name": "random.pt", "meta": {"_type": "gradio.FileData"}}
     assert call(app_url, own["fn_index"], [file, None, None, None, "en"], session="theirs")["success"]

@@ -6,6 +6,7 @@ import os
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from gradio.utils import get_upload_folder, is_in_or_equal
 from gradio_client import Client, handle_file
 
 import app
+from harness import call, pad_data
 from mnist_cnn.checkpoint import WEIGHTS
 from mnist_cnn.strokes import draw_strokes
 from mnist_cnn.widgets import data_url
@@ -122,6 +124,16 @@ def test_proxy_route_fetches_nothing_for_a_caller(app_url):
     status, body = get(app_url, f"/gradio_api/proxy={app_url}config")
     assert 400 <= status < 500
     assert b'"components"' not in body
+
+
+def test_deep_link_route_is_closed_and_writes_nothing(app_url, fn_index, digit_strokes):
+    session = uuid.uuid4().hex
+    seven = pad_data(data_url(draw_strokes(digit_strokes["7"])))
+    assert call(app_url, fn_index["draw", "drawn"], seven, session=session)["success"]
+    before = set((Path(get_upload_folder()) / "deep_links").glob("*"))
+    r = httpx.get(app_url + "gradio_api/deep_link", params={"session_hash": session})
+    assert r.status_code == 404 and r.json() == {"error": "This page does not offer that route."}
+    assert set((Path(get_upload_folder()) / "deep_links").glob("*")) == before
 
 
 @pytest.mark.parametrize("path", ["/etc/passwd", str(WEIGHTS)])

@@ -2,28 +2,16 @@
 written to the copy, and the page's events still carry a session's drawing from one event to the next."""
 import json
 import uuid
-from pathlib import Path
 
-import httpx
-import pytest
 from gradio.state_holder import SessionState
-from gradio.utils import get_upload_folder
 
 import app
-from harness import call, events, pad_data
+from harness import call, pad_data
 from mnist_cnn.sessions import LeanSession, LeanStateHolder, Unkept
 from mnist_cnn.strokes import draw_strokes
 from mnist_cnn.widgets import data_url
 
 SEVEN = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]
-
-
-@pytest.fixture(scope="module")
-def fn_index(app_url) -> dict:
-    """fn_index of the page's events by (element id, event name), from the page's config."""
-    config = httpx.get(app_url + "config").json()
-    ids = {c["id"]: c.get("props", {}).get("elem_id") for c in config["components"]}
-    return {(ids.get(e["trigger"][0][0]), e["trigger"][0][1]): e["fn_index"] for e in events(app_url) if e["trigger"]}
 
 
 def test_a_lean_session_sets_the_same_attributes_as_gradios(model):
@@ -56,6 +44,3 @@ def test_the_served_apps_sessions_keep_no_copy_and_still_carry_their_state(serve
     moved = call(app_url, fn_index["shift-x", "input"], [None, 1, 0, 0, 1, 0, None, None, "en"], session=session)
     assert moved["success"] and "Output: 7 with probability" in json.dumps(moved["output"]["data"])
     assert state.config_values == {}
-    # Gradio's deep-link route finds nothing of the session to write
-    link = httpx.get(app_url + "gradio_api/deep_link", params={"session_hash": session}).json()
-    assert (Path(get_upload_folder()) / "deep_links" / link / "state.json").read_bytes() == b"[]"
