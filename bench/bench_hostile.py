@@ -1,9 +1,9 @@
 """Hostile clients against `python app.py` (issue 15), on the loopback interface only, in bounded runs.
 
 (a) --hostile clients, for --seconds, send the attacks of tests/test_hostile.py (server paths, URLs, giant values, bad
-payloads) and the largest pad value the pad's limits allow (a PNG data URL just under inputs.MAX_DRAWING, MAX_PAD_SIDE
-px a side, full of noise, which the pad refuses as more than half inked) to every event of the page through the raw
-queue, while one visitor draws a digit every second:
+payloads) and the largest pad value the pad still reads (a PNG data URL under inputs.MAX_DRAWING, MAX_PAD_SIDE px a
+side, its top rows noise: as many as keep it under half inked, past which the pad refuses it) to every event of the
+page through the raw queue, while one visitor draws a digit every second:
 prints the visitor's answer time p50/p95 (aim: p95 <= 2 s) and the counts of answers and refusals.
 (b) --sessions sessions each send the largest pad value once: the server's memory growth (aim: <= +100 MB); then, in
 this process, what each session keeps (the json length of Gradio's config_values, empty since mnist_cnn/sessions.py,
@@ -12,6 +12,7 @@ and the arrays in its gr.State values) after --kept sessions each read one large
 Run from the repository root: `python -m bench.bench_hostile`.
 """
 import base64
+import contextlib
 import importlib.util
 import io
 import itertools
@@ -32,7 +33,8 @@ from PIL import Image
 from bench.bench_load import PadUser, frames, pad_events
 from bench.common import arguments, rss_mb
 from harness import DEV, REPO, call, events, launch, pad_data, serving
-from mnist_cnn.inputs import MAX_DRAWING, MAX_PAD_SIDE, PNG_URL
+from mnist_cnn.errors import InputError
+from mnist_cnn.inputs import MAX_DRAWING, MAX_PAD_SIDE, PNG_URL, drawing
 from mnist_cnn.strokes import draw_strokes, load_samples
 
 
@@ -45,7 +47,8 @@ def hostile_module():
 
 
 def largest_pad_value(side: int = MAX_PAD_SIDE, limit: int = MAX_DRAWING) -> str:
-    """A valid PNG data URL of side × side px, as close under limit characters as rows of noise make it."""
+    """A PNG data URL of side × side px with as many rows of noise as the pad still reads (inputs.drawing): under
+    limit characters, and not so inked that it is refused before the reading."""
     noise = np.random.default_rng(0).integers(0, 256, (side, side), dtype=np.uint8)
 
     def url(rows: int) -> str:
@@ -55,11 +58,16 @@ def largest_pad_value(side: int = MAX_PAD_SIDE, limit: int = MAX_DRAWING) -> str
         Image.fromarray(pixels).save(buf, "PNG", compress_level=1)
         return PNG_URL + base64.b64encode(buf.getvalue()).decode()
 
-    guess = round(limit * 3 / 4 / (side + 8))  # base64 takes 4 characters for 3 bytes; a row of noise ~side bytes
-    low, high = max(0, guess - 32), min(side, guess + 32)  # the most rows of noise that keep it under the limit
+    def read(rows: int) -> bool:
+        value = url(rows)
+        with contextlib.suppress(InputError):
+            return len(value) <= limit and drawing(value) is not None
+        return False
+
+    low, high = 0, side  # the most rows of noise the pad still reads: more rows only add ink and characters
     while low < high:
         mid = (low + high + 1) // 2
-        low, high = (mid, high) if len(url(mid)) <= limit else (low, mid - 1)
+        low, high = (mid, high) if read(mid) else (low, mid - 1)
     return url(low)
 
 
