@@ -2,6 +2,7 @@
 weights/mnist_cnn.safetensors (+ .json) and snapshots of the run (weights/snapshots.safetensors + .json).
 """
 import argparse
+import collections
 import contextlib
 import random
 import time
@@ -43,13 +44,21 @@ def as_drawn(images: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def drawn_samples(samples: list[dict], copies: int, rng: random.Random,
+def writer_copies(samples: list[dict], per_writer: int, most: int) -> list[int]:
+    """How many times to draw each sample so that each writer is drawn about per_writer times in all: a few writers
+    gave hundreds of samples, most a few dozen; each sample is drawn at least once and at most `most` times."""
+    counts = collections.Counter(s["writer"] for s in samples)
+    return [min(most, max(1, round(per_writer / counts[s["writer"]]))) for s in samples]
+
+
+def drawn_samples(samples: list[dict], copies: list[int], rng: random.Random,
                   warp: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-    """Each pen-drawn sample drawn `copies` times on the app's canvas (random brush, size, place) and prepared as the
-    app does: (uint8 (N, 28, 28), labels (N,)); with warp, its strokes are first turned, slanted, stretched and bent
-    as another writer's might be (augment.warp_strokes)."""
+    """Each pen-drawn sample drawn copies[i] times on the app's canvas (random brush, size, place) and prepared as
+    the app does: (uint8 (N, 28, 28), labels (N,)); with warp, its strokes are first turned, slanted, stretched and
+    bent as another writer's might be (augment.warp_strokes)."""
     images, labels = [], []
-    for sample in tqdm(samples * copies, desc="drawing pen strokes as the app would", leave=False):
+    rounds = [s for r in range(max(copies)) for s, k in zip(samples, copies) if k > r]  # every sample, then again
+    for sample in tqdm(rounds, desc="drawing pen strokes as the app would", leave=False):
         strokes = warp_strokes(sample["strokes"], rng) if warp else sample["strokes"]
         with contextlib.suppress(InputError):
             images.append(torch.from_numpy(prepare(random_drawing(strokes, rng)).centred28))
@@ -86,6 +95,9 @@ def main() -> None:
                         help="folder with the MNIST IDX files, gzipped or not; without it, torchvision downloads MNIST")
     parser.add_argument("--unipen", type=Path, default=UNIPEN, help="pen strokes of the training writers to learn from")
     parser.add_argument("--unipen-copies", type=int, default=2, help="drawings of each pen-drawn sample (0: none)")
+    parser.add_argument("--writer-drawings", type=int, default=0,
+                        help="instead: draw each writer's samples about this many times in all (0: off)")
+    parser.add_argument("--max-copies", type=int, default=12, help="with --writer-drawings, the most drawings of one sample")
     parser.add_argument("--warp-strokes", action="store_true",
                         help="turn, slant, stretch and bend each pen-drawn sample's strokes before drawing it")
     parser.add_argument("--holdout-writers", type=int, default=0,
@@ -94,8 +106,10 @@ def main() -> None:
                         help="share of MNIST 0s, 1s and 7s added again written slashed, flagged or crossed")
     parser.add_argument("--epochs", type=int, default=15, help="passes over the training digits")
     parser.add_argument("--batch-size", type=int, default=128, help="digits per optimiser step")
+    parser.add_argument("--optimizer", choices=("adamw", "sgd"), default="adamw",
+                        help="AdamW, or SGD with Nesterov momentum 0.9")
     parser.add_argument("--lr", type=float, default=3e-3, help="peak learning rate of the one-cycle schedule")
-    parser.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW weight decay")
+    parser.add_argument("--weight-decay", type=float, default=1e-4, help="the optimiser's weight decay")
     parser.add_argument("--label-smoothing", type=float, default=0.05, help="cross-entropy label smoothing")
     parser.add_argument("--no-augment", action="store_true", help="train on the plain MNIST digits")
     parser.add_argument("--drawn-fraction", type=float, default=0.3,
@@ -124,7 +138,9 @@ def main() -> None:
     drawn = as_drawn(train_x) if args.drawn_fraction > 0 else None
     extra = [styled_digits(train_x, train_y, args.style_share, rng)]
     if samples:
-        extra.append(drawn_samples(samples, args.unipen_copies, rng, args.warp_strokes))
+        copies = writer_copies(samples, args.writer_drawings, args.max_copies) if args.writer_drawings else \
+            [args.unipen_copies] * len(samples)
+        extra.append(drawn_samples(samples, copies, rng, args.warp_strokes))
     n_mnist = len(train_x)
     # The styled and pen-drawn digits are already what the app makes: their "drawn" version is themselves
     train_x, train_y = torch.cat([train_x] + [x for x, _ in extra]), torch.cat([train_y] + [y for _, y in extra])
@@ -132,7 +148,11 @@ def main() -> None:
         drawn = torch.cat([drawn] + [x for x, _ in extra])
 
     model = Net()
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    if args.optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, nesterov=True,
+                              weight_decay=args.weight_decay)
+    else:
+        opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     per_epoch = (len(train_x) + args.batch_size - 1) // args.batch_size
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * per_epoch)
     print(f"{count_parameters(model):,} parameters, {len(train_x):,} training digits ({len(extra[0][0]):,} styled, "

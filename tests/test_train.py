@@ -2,10 +2,12 @@
 weights that load.
 """
 import json
+import random
 import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -13,7 +15,8 @@ from mnist_cnn.checkpoint import load_model, sha256
 from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.model import Net
 from mnist_cnn.snapshots import load_snapshots, snapshots_path
-from mnist_cnn.train import batches, train_step
+from mnist_cnn.strokes import load_samples
+from mnist_cnn.train import UNIPEN, batches, drawn_samples, train_step, writer_copies
 from mnist_cnn.train import main as train_main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,13 +63,19 @@ def write_idx(path: Path, a: np.ndarray) -> None:
                      + a.astype(np.uint8).tobytes())
 
 
-def test_cli_trains_and_writes_loadable_weights(tmp_path, cli):
+@pytest.fixture
+def small_mnist(tmp_path) -> Path:
+    """A folder of IDX files: 512 training and 256 test digits (from the shipped test split)."""
     images, labels = load_mnist("test")
     for prefix, sl in (("train", slice(0, 512)), ("t10k", slice(512, 768))):
         write_idx(tmp_path / f"{prefix}-images-idx3-ubyte", images[sl].numpy())
         write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte", labels[sl].numpy())
+    return tmp_path
+
+
+def test_cli_trains_and_writes_loadable_weights(small_mnist, tmp_path, cli):
     out = tmp_path / "w" / "net.safetensors"
-    said = cli(train_main, "--data-dir", str(tmp_path), "--epochs", "1", "--batch-size", "64",
+    said = cli(train_main, "--data-dir", str(small_mnist), "--epochs", "1", "--batch-size", "64",
                    "--threads", "1", "--limit", "200", "--unipen-copies", "1", "--out", str(out))
     assert "421,642 parameters" in said and "test accuracy" in said
     meta = json.loads(out.with_suffix(".json").read_text())
@@ -80,6 +89,31 @@ def test_cli_trains_and_writes_loadable_weights(tmp_path, cli):
     assert not load_model(out).training
     snaps = load_snapshots(snapshots_path(out), out)  # raises unless they belong to these weights
     assert [s.label for s in snaps] == ["random start", "epoch 1"] and snaps[-1].epoch == 1
+
+
+def test_cli_trains_with_sgd_and_each_writer_drawn_alike(small_mnist, tmp_path, cli):
+    out = tmp_path / "w" / "net.safetensors"
+    cli(train_main, "--data-dir", str(small_mnist), "--epochs", "1", "--batch-size", "64", "--limit", "200",
+        "--optimizer", "sgd", "--lr", "0.05", "--writer-drawings", "60", "--max-copies", "3", "--out", str(out))
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["config"]["optimizer"] == "sgd" and 0.2 < meta["test_accuracy"] <= 1
+    first = load_samples(UNIPEN)[:200]
+    assert meta["training_digits"]["pen_drawn"] == sum(writer_copies(first, 60, 3)) > 200
+
+
+def test_writer_copies_draw_each_writer_about_as_often_within_bounds():
+    samples = [{"writer": "many"}] * 100 + [{"writer": "few"}] * 5 + [{"writer": "some"}] * 40
+    copies = writer_copies(samples, per_writer=200, most=12)
+    assert copies == [2] * 100 + [12] * 5 + [5] * 40  # 200 drawings, 60 (at most 12 each), 200
+    assert writer_copies(samples, per_writer=10, most=12) == [1] * 100 + [2] * 5 + [1] * 40  # each at least once
+
+
+def test_drawn_samples_draw_every_sample_before_drawing_any_again(digit_strokes):
+    samples = [{"strokes": digit_strokes["1"], "label": 1}, {"strokes": digit_strokes["7"], "label": 7}]
+    images, labels = drawn_samples(samples, [3, 1], random.Random(0))
+    assert labels.tolist() == [1, 7, 1, 1] and images.shape == (4, 28, 28) and images.dtype == torch.uint8
+    again, _ = drawn_samples(samples, [3, 1], random.Random(0))
+    assert torch.equal(images, again) and not torch.equal(images[0], images[2])  # seeded, each drawing its own
 
 
 def options_help(text: str) -> dict[str, str]:
