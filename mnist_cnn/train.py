@@ -97,7 +97,8 @@ def main() -> None:
     parser.add_argument("--unipen-copies", type=int, default=2, help="drawings of each pen-drawn sample (0: none)")
     parser.add_argument("--writer-drawings", type=int, default=0,
                         help="instead: draw each writer's samples about this many times in all (0: off)")
-    parser.add_argument("--max-copies", type=int, default=12, help="with --writer-drawings, the most drawings of one sample")
+    parser.add_argument("--max-copies", type=int, default=12,
+                        help="with --writer-drawings, the most drawings of one sample")
     parser.add_argument("--warp-strokes", action="store_true",
                         help="turn, slant, stretch and bend each pen-drawn sample's strokes before drawing it")
     parser.add_argument("--holdout-writers", type=int, default=0,
