@@ -164,8 +164,9 @@ def test_a_drawing_halfway_between_a_1_and_a_7_says_unsure_and_a_clear_3_does_no
     for _ in range(12):
         mid = (low + high) / 2
         low, high = (mid, high) if top(read(mid)) == "1" else (low, mid)
-    halfway = read((low + high) / 2)
-    assert re.search(r"<b>(1 or 7|7 or 1)\?</b>", halfway["unsure"]) and "Look at the top" in halfway["unsure"]
+    # the drawing is read in pixels, so the answer can jump at the meeting point: one side of it is unsure
+    sides = [read(low)["unsure"], read(high)["unsure"]]  # the last flag read as 1, the first read as 7
+    assert any(re.search(r"<b>(1 or 7|7 or 1)\?</b>", side) and "Look at the top" in side for side in sides), sides
     three = page.drawn(data_url(draw_strokes([[(0.2, 0.1), (0.8, 0.15), (0.4, 0.5), (0.8, 0.8), (0.2, 0.95)]])),
                        None, None, "en")
     assert top(three) == "3" and three["unsure"] == ""
