@@ -290,20 +290,21 @@ def wire(page: Page, ui: dict) -> None:
 
     reading = those(*views.READING, "current", "original", "filter-top", "compare", *WHAT_IF, "pad")
     follow = those("sandbox", "shift-curve", "shift-text", "occlusion", "learning", "loss-curve")
+    readings = []  # every event that fills the reading: Clear cancels those on their way, or they would refill it
 
     def reads(trigger, handler, inputs, also: tuple = (), slots: tuple = (CNN, AFTER), **options):
         """A reading event (which may change also these), then the experiments on what it read, each in its slots
         (the experiments' own: a classroom's pen-ups never wait behind them)."""
         event = on(trigger, handler, inputs, reading + those(*also), **options, **slots[0])
-        on(event.success, page.experiments, those("current", *SANDBOX, "learning-step", "network", "lang"), follow,
-           **slots[1])
+        readings.extend([event, on(event.success, page.experiments,
+                                   those("current", *SANDBOX, "learning-step", "network", "lang"), follow, **slots[1])])
 
     # While the pen moves, readings have one slot of their own (LIVE), so a classroom drawing at once never queues
     # a pen-up behind its live readings, and they fill only the prediction and the panels. The pad numbers what it
     # sends, and its pen-up goes out at once: a live reading sent before it is dropped (handlers.Pen).
     pad = those("pad", "chosen", "network", "pen", "lang")
-    on(ui["pad"].sketch, page.sketch, pad, those(*views.READING, "pad"), data="n", trigger_mode="always_last",
-       js=DRAWN_JS, **LIVE)
+    readings.append(on(ui["pad"].sketch, page.sketch, pad, those(*views.READING, "pad"), data="n",
+                       trigger_mode="always_last", js=DRAWN_JS, **LIVE))
     reads(ui["pad"].drawn, page.pen_up, pad, data="n", trigger_mode="always_last", js=DRAWN_JS,
           slots=(PEN, PEN_AFTER))
     reads(ui["upload"].upload, page.uploaded, those("upload", "chosen", "network", "lang"))
@@ -325,7 +326,7 @@ def wire(page: Page, ui: dict) -> None:
     own = ("network", "model-name", "model-status")
     reads(ui["own-upload"].upload, page.own, those("own-upload", "current", "original", "chosen", "lang"), own)
     reads(ui["use-shipped"].click, page.shipped, those("current", "original", "chosen", "lang"), own)
-    on(ui["clear"].click, page.clear, [], reading + follow, js=CLEAR_JS, queue=False)
+    on(ui["clear"].click, page.clear, [], reading + follow, js=CLEAR_JS, queue=False, cancels=readings)
     ui["undo"].click(None, js=UNDO_JS)
     ui["all-ten"].change(None, ui["all-ten"], js=ALL_TEN_JS)
     gr.on([], page.predict, ui["api-file"], ui["api-label"], api_name="predict", trigger_mode="multiple",

@@ -138,6 +138,7 @@ def test_the_keyboard_reaches_the_controls_with_a_visible_focus(open_page, digit
     page.keyboard.press("Enter")
     expect(page.locator("#clear")).to_have_text(text.ES["clear"])
     expect(page).to_have_title(text.ES["app.tab"])
+    expect(page.locator("img[alt^='Salida: 7']")).to_have_count(1)  # the reading, relabelled: the switch is done
     page.focus("#clear")
     page.keyboard.press("Enter")
     expect(page.locator("#prediction .output-class")).to_have_count(0)
