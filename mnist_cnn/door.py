@@ -66,7 +66,8 @@ def fits_event(blocks: gr.Blocks, body: object, longest: dict[str, int] | None =
     if not isinstance(body, dict) or type(body.get("fn_index")) is not int:
         return False
     fn, data = blocks.fns.get(body["fn_index"]), body.get("data")
-    if fn is None or not isinstance(data, list) or len(data) != len(fn.inputs):
+    # fn.fn is None for an event the browser runs alone (Undo, Clear's cancelling): the page never sends those here
+    if fn is None or fn.fn is None or not isinstance(data, list) or len(data) != len(fn.inputs):
         return False
     picked = body.get("event_data")
     if fn.collects_event_data and isinstance(picked, dict):

@@ -186,3 +186,14 @@ def test_a_value_the_page_never_sends_is_refused_at_the_door_before_gradio_makes
     assert call(app_url, 10_000, [None], session="nobody")["status"] == 400  # no such event
     data, picked = sent(moved, slider, 3)
     assert call(app_url, moved["fn_index"], data, picked)["success"]  # a value the page sends goes through
+
+
+def test_an_event_the_browser_runs_alone_is_refused_at_the_door_without_a_traceback(app_url, capfd):
+    """Undo, Clear's cancelling and the like have no server function; Gradio answered a call to one with a traceback."""
+    alone = [e for e in events(app_url) if not e["backend"]]
+    assert {("undo", "click"), ("clear", "click")} <= {e["on"] for e in alone}
+    capfd.readouterr()
+    for event in alone:
+        message = call(app_url, event["fn_index"], [None] * len(event["inputs"]))
+        assert message["status"] == 400 and "a value the page never sends" in message["output"], event["on"]
+    assert "Traceback" not in capfd.readouterr().err
