@@ -40,8 +40,8 @@ LIVE = {"concurrency_id": "live", "concurrency_limit": 1}  # the readings made w
 AFTER = {"concurrency_id": "after", "concurrency_limit": 1}  # the experiments that follow a reading
 # A pen-up and its experiments have slots of their own (its drawing is at most 560×560 px, so they add little
 # memory): anyone can call any event, and a flood of calls to the others never queues in front of a drawing.
-PEN, PEN_AFTER = {"concurrency_id": "pen", "concurrency_limit": 2}, {"concurrency_id": "pen-after",
-                                                                      "concurrency_limit": 1}
+PEN = {"concurrency_id": "pen", "concurrency_limit": 2}
+PEN_AFTER = {"concurrency_id": "pen-after", "concurrency_limit": 1}
 PRIVATE = {"api_visibility": "private", "show_progress": "hidden"}  # the page's own events (callable all the same)
 # Queue positions are sent every second, not to every waiting request each time one starts: with a classroom
 # waiting, those messages cost the server more than the network does (bench/bench_load.py).
