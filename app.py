@@ -3,9 +3,11 @@
 Run `python app.py` and open the address it prints; `python app.py --share` also asks Gradio for a public link.
 """
 import argparse
+import asyncio
 import contextlib
 import ctypes
 import io
+import os
 import sys
 from functools import partial
 from pathlib import Path
@@ -15,10 +17,10 @@ import torch
 from gradio.utils import get_upload_folder
 from starlette.middleware import Middleware
 
-from mnist_cnn import i18n, render, text, views
+from mnist_cnn import gradio_internals, i18n, quiet_log, render, text, views
 from mnist_cnn.checkpoint import WEIGHTS, WeightsError, load_model
 from mnist_cnn.data import load_mnist
-from mnist_cnn.door import Door
+from mnist_cnn.door import MAX_UPLOAD, Door
 from mnist_cnn.filter_top import StaleFilterTopError, load_filter_top
 from mnist_cnn.handlers import NEUTRAL, SANDBOX, WHAT_IF, Page, Pen
 from mnist_cnn.inputs import MAX_DRAWING
@@ -29,6 +31,7 @@ from mnist_cnn.page_blocks import PageBlocks
 from mnist_cnn.render_detail import DETAIL_CSS, mistakes_intro
 from mnist_cnn.sessions import lean_sessions
 from mnist_cnn.snapshots import StaleSnapshotsError, load_loss_curve, load_snapshots
+from mnist_cnn.upload_folder import keep_clean
 from mnist_cnn.widgets import (CLEAR_JS, DRAWN_JS, UNDO_JS, ApiFile, Radio, Slider, UploadButton, drawing_pad,
                                html_view, language_switch, status_line, with_page_language)
 
@@ -106,11 +109,24 @@ LONGEST = {"draw": MAX_DRAWING, "lang": 2}
 # run_history=False: Gradio keeps no record of the calls (no run history page, no saving them to a Hub bucket)
 # lean_sessions: Gradio keeps no per-session copy of every component's config and value (mnist_cnn/sessions.py)
 SAY = gr.I18n(en=text.EN, es=text.ES)  # a text of text.py in the page's language
+
+
+@contextlib.asynccontextmanager
+async def lifespan(server_app):
+    """While the server runs: Gradio's sessions kept lean, and its upload folder swept."""
+    async with lean_sessions(server_app):
+        sweeping = asyncio.create_task(keep_clean(get_upload_folder()))
+        try:
+            yield
+        finally:
+            sweeping.cancel()
+
+
 LAUNCH = {"i18n": SAY, "css": CSS + i18n.CSS + DETAIL_CSS, "head": f"<style>{HEAD_CSS}</style>",
-          "max_file_size": "5mb",
+          "max_file_size": MAX_UPLOAD,
           "run_history": False, "state_session_capacity": 2000,
           "app_kwargs": {"middleware": [Middleware(Door, upload_folder=get_upload_folder(), longest=LONGEST)],
-                         "lifespan": lean_sessions}}
+                         "lifespan": lifespan}}
 
 
 def load_page(model: Net, weights: Path = WEIGHTS) -> Page:
@@ -326,7 +342,7 @@ def wire(page: Page, ui: dict) -> None:
     own = ("network", "model-name", "model-status")
     reads(ui["own-upload"].upload, page.own, those("own-upload", "current", "original", "chosen", "lang"), own)
     reads(ui["use-shipped"].click, page.shipped, those("current", "original", "chosen", "lang"), own)
-    on(ui["clear"].click, page.clear, [], reading + follow, js=CLEAR_JS, queue=False, cancels=readings)
+    on(ui["clear"].click, page.clear, [], reading + follow, js=CLEAR_JS, cancels=readings)
     ui["undo"].click(None, js=UNDO_JS)
     ui["all-ten"].change(None, ui["all-ten"], js=ALL_TEN_JS)
     gr.on([], page.predict, ui["api-file"], ui["api-label"], api_name="predict", trigger_mode="multiple",
@@ -341,6 +357,14 @@ def build(model: Net, weights: Path = WEIGHTS) -> gr.Blocks:
         wire(page, layout(page))
     demo.page = page  # for the tests
     return demo.queue(**QUEUE)
+
+
+def launch(demo: gr.Blocks, **options) -> gr.Blocks:
+    """Serve the page with LAUNCH's settings (and options), on connections that time out and are counted."""
+    gradio_internals.guard_connections()
+    quiet_log.quiet()
+    demo.launch(**{**LAUNCH, **options})
+    return demo
 
 
 def few_malloc_arenas(arenas: int = 2) -> None:
@@ -368,9 +392,11 @@ def main() -> None:
     few_malloc_arenas()  # before the server starts its threads
     demo = build(model, args.weights)
     # GRADIO_SERVER_NAME and GRADIO_SERVER_PORT are read by launch() itself
+    if args.share:  # the public link's visitors reach the app from this machine: none of them is a trusted proxy
+        os.environ.setdefault("FORWARDED_ALLOW_IPS", "")
     said = io.StringIO()
     with contextlib.redirect_stdout(said):  # held back: Gradio's own advice contradicts --share
-        demo.launch(share=args.share, prevent_thread_lock=True, **LAUNCH)
+        launch(demo, share=args.share, prevent_thread_lock=True)
     if args.share and not demo.share_url:
         print(f"No public link: Gradio's share server cannot be reached from this machine (is it offline?); "
               f"the app is served locally at {demo.local_url}")

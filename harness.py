@@ -37,9 +37,8 @@ def launch(demo, **options):
     """Serve the app's Blocks from this process on a free loopback port (app.LAUNCH's settings); returns demo."""
     import app
 
-    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
-                **{**app.LAUNCH, **options})
-    return demo
+    return app.launch(demo, **{"server_name": "127.0.0.1", "server_port": free_port(), "prevent_thread_lock": True,
+                               "quiet": True, **options})
 
 
 @contextlib.contextmanager

@@ -65,10 +65,12 @@ def real(value: object, low: float, high: float) -> float:
     """A finite number in [low, high]; ValueError otherwise (strings, bools, NaN and infinities included)."""
     if isinstance(value, np.integer):  # numpy's ints are ints too
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"not a finite number: {value!r:.40}")
+    # ints are compared exactly, never turned into floats: math.isfinite(10 ** 400) raises OverflowError
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or isinstance(value, float) and \
+            not math.isfinite(value):
+        raise ValueError(f"not a finite number: {str(value)[:40]}")
     if not low <= value <= high:
-        raise ValueError(f"{value} is not in [{low}, {high}]")
+        raise ValueError(f"{str(value)[:40]} is not in [{low}, {high}]")
     return float(value)
 
 

@@ -134,12 +134,15 @@ def test_the_door_checks_a_queue_join_against_its_event_s_inputs():
         button.click(moved, [slider, html], None)
         html.select(picked, [html], None)
     move, pick = (next(i for i, f in demo.fns.items() if f.fn is fn) for fn in (moved, picked))
-    assert fits_event(demo, {"fn_index": move, "data": [3, "en"]})
-    for bad in ({"fn_index": move, "data": [9, "en"]}, {"fn_index": move, "data": [3, 7]},
-                {"fn_index": move, "data": [3]}, {"fn_index": move, "data": "3,en"}, {"fn_index": 99, "data": []},
-                {"fn_index": str(move), "data": [3, "en"]}, {"fn_index": True, "data": [3, "en"]}, [move, 3, "en"]):
-        assert not fits_event(demo, bad), bad
+    def join(fn_index, data, **more) -> dict:
+        return {"fn_index": fn_index, "data": data, "session_hash": "x1", **more}
+    assert fits_event(demo, join(move, [3, "en"]))
+    for bad in (join(move, [9, "en"]), join(move, [3, 7]), join(move, [3]), join(move, "3,en"), join(99, []),
+                join(str(move), [3, "en"]), join(True, [3, "en"]), [move, 3, "en"],
+                {"fn_index": move, "data": [3, "en"]}, join(move, [3, "en"], session_hash=""),
+                join(move, [10 ** 400, "en"]), join(move, [3, "en"], event_data={"n": 10 ** 400})):
+        assert not fits_event(demo, bad), str(bad)[:80]
     for index in (4, [1, 2], None):
-        assert fits_event(demo, {"fn_index": pick, "data": ["en"], "event_data": {"index": index, "value": None}})
+        assert fits_event(demo, join(pick, ["en"], event_data={"index": index, "value": None}))
     for index in (1.5, math.inf, "4", True, [1, "2"], {"a": 1}):
-        assert not fits_event(demo, {"fn_index": pick, "data": ["en"], "event_data": {"index": index}}), index
+        assert not fits_event(demo, join(pick, ["en"], event_data={"index": index})), index

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from harness import Session, events, pad_data
 from mnist_cnn import views
+from mnist_cnn.door import PER_SESSION
 from mnist_cnn.handlers import Pen
 from mnist_cnn.strokes import draw_strokes
 from mnist_cnn.widgets import READ, data_url
@@ -62,11 +63,11 @@ def test_through_the_queue_a_pen_up_overtakes_the_live_readings_and_is_not_overw
     session, order = Session(app_url), []
     with ThreadPoolExecutor(24) as pool:  # more live readings than the page would send: a backlog on the server
         live = [pool.submit(session.call, sketch, pad_data(data_url(draw_strokes(BAR))), {"n": n})
-                for n in range(1, 21)]
+                for n in range(1, PER_SESSION)]  # the door keeps one more place for the pen-up
         for future in live:
             future.add_done_callback(order.append)  # in the order the answers come
         wait(live, return_when=FIRST_COMPLETED)
-        whole = pool.submit(session.call, drawn, pad_data(data_url(draw_strokes(SEVEN))), {"n": 21})
+        whole = pool.submit(session.call, drawn, pad_data(data_url(draw_strokes(SEVEN))), {"n": PER_SESSION})
         whole.add_done_callback(order.append)
         answers = [f.result() for f in live]
     assert whole.result()["success"] and all(a["success"] for a in answers)

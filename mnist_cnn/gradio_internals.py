@@ -1,0 +1,148 @@
+"""What the page needs of Gradio's and uvicorn's internals, where neither offers a public way: the only module that
+reads their private state. It refuses to load with any other version than the one it was written for, so that an
+upgrade is read and tested here before it runs."""
+import asyncio
+import collections
+import importlib.metadata
+import os
+import resource
+from collections.abc import Iterator
+
+import gradio as gr
+import h11
+import uvicorn.config
+from uvicorn.middleware.proxy_headers import _TrustedHosts
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+WRITTEN_FOR = {"gradio": "6.31.0", "uvicorn": "0.55.0", "h11": "0.16.0"}
+found = {name: importlib.metadata.version(name) for name in WRITTEN_FOR}
+if found != WRITTEN_FOR:
+    raise ImportError(f"mnist_cnn/gradio_internals.py was written for {WRITTEN_FOR} and finds {found}: install the "
+                      f"versions of requirements.txt, or read this module against the new ones before changing them")
+
+# Connections (the red team held 19,000 half-sent requests open until the server ran out of file handles).
+HEADER_SECONDS = 10  # from a connection's start, or its last answer, to a request's whole header
+REQUEST_SECONDS = 60  # to the end of its body: a 5 MB upload over a slow classroom Wi-Fi (1 Mbit/s) takes 40 s
+KEEP_ALIVE_SECONDS = 5  # an idle connection between two requests (uvicorn's default, said here)
+MAX_HEADER_BYTES = 16 * 1024  # a request's line and headers (h11's default, said here); longer: 431
+PER_ADDRESS = 256  # open connections of one client address: a class of 30 behind one school router holds ~8 each
+CONNECTIONS = 4096  # open connections in all; beyond, a new one is closed at once
+FILE_HANDLES = CONNECTIONS + 1024  # the soft limit raised to at least this, for the uploads, weights and logs
+
+
+def trusted(address: str | None) -> bool:
+    """Whether a client address is a trusted proxy's, as uvicorn decides it (FORWARDED_ALLOW_IPS; 127.0.0.1 and ::1
+    unless set): its requests carry their sender's address, which uvicorn puts in their scope."""
+    allowed = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+    if allowed not in TRUSTED:
+        TRUSTED[allowed] = _TrustedHosts(allowed)
+    return address in TRUSTED[allowed]
+
+
+TRUSTED: dict[str, _TrustedHosts] = {}  # FORWARDED_ALLOW_IPS -> the addresses it names, parsed as uvicorn does
+
+
+def queue(blocks: gr.Blocks):
+    """Gradio's event queue of a launched page (Blocks._queue)."""
+    return blocks._queue
+
+
+def jobs(blocks: gr.Blocks) -> Iterator[tuple[str, str | None]]:
+    """(session hash, client address) of every event waiting in the queue or being run."""
+    q = queue(blocks)
+    waiting = (event for line in q.event_queue_per_concurrency_id.values() for event in line.queue)
+    running = (event for batch in q.active_jobs if batch for event in batch)
+    for event in (*waiting, *running):
+        client = getattr(event.request, "client", None)
+        yield event.session_hash, client.host if client else None
+
+
+def is_session(blocks: gr.Blocks, session: str) -> bool:
+    """Whether a session has joined the queue and has messages kept for it (what /queue/data streams)."""
+    return session in queue(blocks).pending_messages_per_session.keys()
+
+
+def is_event(blocks: gr.Blocks, event_id: str) -> bool:
+    """Whether an event id is one the queue holds, or whose answer it still keeps (what /call/<api>/<id> streams)."""
+    q = queue(blocks)
+    return event_id in q.event_ids_to_events or any(event_id in ids for ids in q.pending_event_ids_session.values())
+
+
+class GuardedProtocol(H11Protocol):
+    """uvicorn's HTTP/1.1 connection (h11), with the deadlines and limits uvicorn does not have: a request's header
+    and body must arrive in time, and one address (or all of them) may hold only so many connections. Connections
+    from a trusted proxy (trusted()) count only towards the total."""
+
+    open_by_address: collections.Counter = collections.Counter()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEADER_BYTES)
+        self.timeout_keep_alive = KEEP_ALIVE_SECONDS
+        self.deadline: asyncio.TimerHandle | None = None
+        self.address: str | None = None
+        self.request_started = 0.0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        """Counted, refused beyond the limits, and given HEADER_SECONDS for its first request."""
+        super().connection_made(transport)
+        self.address = self.client[0] if self.client else None
+        self.open_by_address[self.address] += 1
+        if len(self.connections) > CONNECTIONS or \
+                (not trusted(self.address) and self.open_by_address[self.address] > PER_ADDRESS):
+            transport.abort()  # nothing sent: the client learns no more than from a full server
+            return
+        self.arm(HEADER_SECONDS)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Uncounted."""
+        if self.deadline:
+            self.deadline.cancel()
+        self.open_by_address[self.address] -= 1
+        if self.open_by_address[self.address] <= 0:
+            del self.open_by_address[self.address]
+        super().connection_lost(exc)
+
+    def handle_events(self) -> None:
+        """uvicorn's; a new request notes when it started."""
+        before = self.cycle
+        super().handle_events()
+        if self.cycle is not before:
+            self.request_started = self.loop.time()
+
+    def on_response_complete(self) -> None:
+        """The next request on this connection gets HEADER_SECONDS too (uvicorn's keep-alive timer stops at the
+        first byte of it)."""
+        super().on_response_complete()
+        self.arm(HEADER_SECONDS)
+
+    def arm(self, seconds: float) -> None:
+        """Look at the request's progress in seconds."""
+        if self.deadline:
+            self.deadline.cancel()
+        self.deadline = self.loop.call_later(seconds, self.late)
+
+    def late(self) -> None:
+        """No whole header after HEADER_SECONDS, or no whole body REQUEST_SECONDS after its header: the connection is
+        closed. A request received whole is left to its answer, however long (an event stream)."""
+        self.deadline = None
+        if self.transport.is_closing():
+            return
+        state = self.conn.their_state
+        if state is h11.SEND_BODY:
+            left = self.request_started + REQUEST_SECONDS - self.loop.time()
+            if left > 0:
+                return self.arm(left)
+        elif state is not h11.IDLE:
+            return
+        self.transport.abort()
+
+
+def guard_connections() -> None:
+    """Every uvicorn server started after this (Gradio's launch() among them) serves with GuardedProtocol, and this
+    process may hold FILE_HANDLES open files. uvicorn takes its protocol class by name from this table only."""
+    uvicorn.config.HTTP_PROTOCOLS["auto"] = f"{__name__}:GuardedProtocol"
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < FILE_HANDLES:
+        wanted = FILE_HANDLES if hard == resource.RLIM_INFINITY else min(FILE_HANDLES, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
