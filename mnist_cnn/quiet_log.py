@@ -10,7 +10,8 @@ LOGGERS = ("uvicorn.error", "asyncio", "gradio", "mnist_cnn.door")  # where a cl
 
 
 class OncePerSecond(logging.Filter):
-    """Lets through one record a second of each kind (a record's `kind`, else its logger and message template)."""
+    """Lets through one record a second of each kind (a record's `kind`, else its logger, message template and
+    exception)."""
 
     def __init__(self, seconds: float = 1.0) -> None:
         super().__init__()
@@ -18,14 +19,14 @@ class OncePerSecond(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Whether the record is written; a refusal's traceback is cut to its one line."""
-        kind = getattr(record, "kind", None) or (record.name, str(record.msg)[:200])
+        error = record.exc_info[1] if record.exc_info else None
+        kind = getattr(record, "kind", None) or (record.name, str(record.msg)[:200], type(error).__name__)
         now = time.monotonic()
         if now - self.last.get(kind, -math.inf) < self.seconds:
             return False
         if len(self.last) > 10_000:  # kinds are few; a client that invents messages is not remembered for ever
             self.last.clear()
         self.last[kind] = now
-        error = record.exc_info[1] if record.exc_info else None
         if error is not None and type(error).__name__ in REFUSALS:
             record.msg, record.args, record.exc_info = f"{record.getMessage()}: {type(error).__name__}", (), None
         return True

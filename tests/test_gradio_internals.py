@@ -1,0 +1,61 @@
+"""The one module that reads Gradio's and uvicorn's internals: its version check, its guarded connections (served by
+Gradio's own launch), and its reading of Gradio's queue, each against what Gradio itself does."""
+import importlib
+import importlib.metadata
+import socket
+import sys
+
+import pytest
+import uvicorn.config
+
+from harness import Session, events, pad_data
+from mnist_cnn import gradio_internals
+from mnist_cnn.strokes import draw_strokes
+from mnist_cnn.widgets import data_url
+
+
+def test_another_gradio_version_is_refused_with_one_sentence(monkeypatch):
+    real = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "9.9.9" if name == "gradio" else real(name))
+    monkeypatch.delitem(sys.modules, "mnist_cnn.gradio_internals")
+    with pytest.raises(ImportError, match="was written for"):
+        importlib.import_module("mnist_cnn.gradio_internals")
+    monkeypatch.setitem(sys.modules, "mnist_cnn.gradio_internals", gradio_internals)
+
+
+def test_gradio_s_launch_serves_with_the_guarded_protocol(served):
+    """uvicorn takes the protocol by name from its table; Gradio's own launch() then uses it."""
+    assert uvicorn.config.HTTP_PROTOCOLS["auto"] == "mnist_cnn.gradio_internals:GuardedProtocol"
+    assert served.server.config.http_protocol_class is gradio_internals.GuardedProtocol
+
+
+def test_a_whole_request_on_a_guarded_connection_is_answered_as_uvicorn_answers_it(app_url):
+    host, port = app_url.split("//")[1].rstrip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(b"GET /gradio_api/info HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert s.recv(64).startswith(b"HTTP/1.1 200")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        # a header still incomplete past MAX_HEADER_BYTES: h11 bounds what it buffers, as uvicorn answers it
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * (gradio_internals.MAX_HEADER_BYTES + 1))
+        assert s.recv(64).startswith(b"HTTP/1.1 400")
+
+
+def test_the_queue_s_jobs_sessions_and_events_read_as_gradio_holds_them(served, app_url):
+    pen_up = next(e["fn_index"] for e in events(app_url) if e["on"] == ("draw", "drawn"))
+    visitor = Session(app_url)
+    drawing = data_url(draw_strokes([[(0.5, 0.05), (0.5, 0.95)]]))
+    assert visitor.call(pen_up, pad_data(drawing))["success"]
+    assert gradio_internals.is_session(served, visitor.hash)
+    assert visitor.hash in served._queue.pending_messages_per_session.keys()
+    assert not gradio_internals.is_session(served, "neverjoined")
+    assert not gradio_internals.is_event(served, "0" * 32)
+    assert all(isinstance(session, str) for session, _ in gradio_internals.jobs(served))
+
+
+@pytest.mark.parametrize("address, trusted", [("127.0.0.1", True), ("::1", True), ("127.0.0.2", False),
+                                               ("10.0.0.7", False), (None, False)])
+def test_trusted_proxies_are_this_machine_unless_told(monkeypatch, address, trusted):
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    assert gradio_internals.trusted(address) is trusted
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "")
+    assert gradio_internals.trusted(address) is False
