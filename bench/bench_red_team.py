@@ -17,6 +17,7 @@ import json
 import os
 import pickle
 import random
+import select
 import selectors
 import socket
 import statistics
@@ -402,7 +403,6 @@ def page_events(url: str) -> dict:
     found = events(url)
     named = {e["on"]: e for e in found if e["on"] and e["backend"]}
     named["alone"] = next(e for e in found if not e["backend"])
-    named["predict"] = next(e for e in found if e["api_name"] == "predict")
     named["what-if"] = next(e for e in found if "slider" in e["inputs"] and e["on"] and e["on"][1] == "input")
     return named
 
@@ -622,22 +622,22 @@ def uploads(server: Server, args, tally: Tally) -> dict:
             f.close()
         figures[f"{FILES} files of 5 MB: answer after (s)"] = time.perf_counter() - t
         tally.add(f"{FILES} files of 5 MB", status, text)
-    figures["files kept, MB on disk"] = "{}, {:.0f}".format(*(lambda n, b: (n, b / 1e6))(*files_in(server.uploads)))
+    kept, size = files_in(server.uploads)
+    figures["files kept, MB on disk"] = f"{kept}, {size / 1e6:.0f}"
 
     head = b'--XX\r\nContent-Disposition: form-data; name="text"\r\n\r\n'
     tail = b"\r\n--XX--\r\n"
     conn, sent, t = raw_upload(server, head, len(head) + TEXT_FIELD + len(tail)), 0, time.perf_counter()
     block, answer = b"a" * CHUNK, b""
     try:
-        conn.setblocking(False)
         while sent < TEXT_FIELD and time.perf_counter() < deadline + 30:
-            with contextlib.suppress(BlockingIOError):
+            readable, writable, _ = select.select([conn], [conn], [], 1)
+            if readable:  # the server answered (or closed) before the end: refused early
                 answer += conn.recv(65536)
-                break  # the server answered (or closed) before the end: refused early
-            with contextlib.suppress(BlockingIOError):
+                break
+            if writable:
                 sent += conn.send(block[:min(CHUNK, TEXT_FIELD - sent)])
         if sent >= TEXT_FIELD:
-            conn.setblocking(True)
             conn.settimeout(60)
             conn.sendall(tail)
             while b"\r\n\r\n" not in answer and (data := conn.recv(65536)):
