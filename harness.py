@@ -42,13 +42,17 @@ def launch(demo, **options):
 
 
 @contextlib.contextmanager
-def serving(script: str = "app.py", port: int = 0, timeout: float = 120, args: tuple = ()):
-    """Run `python script *args` on 127.0.0.1:port (0: any free port); yields (process, url) once it serves its page."""
+def serving(script: str = "app.py", port: int = 0, timeout: float = 120, args: tuple = (), cwd: Path = REPO,
+            env: dict | None = None, log=None):
+    """Run `python script *args` in cwd (a checkout of this repository) on 127.0.0.1:port (0: any free port), with
+    env's variables added; yields (process, url) once it serves its page. log: a file that gets the server's stdout
+    and stderr (by default stdout is dropped and stderr shared with this process)."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}/"
     env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_ANALYTICS_ENABLED": "False"}
-    server = subprocess.Popen([sys.executable, script, *args], cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+           "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})}
+    output = {"stdout": log, "stderr": subprocess.STDOUT} if log is not None else {"stdout": subprocess.DEVNULL}
+    server = subprocess.Popen([sys.executable, script, *args], cwd=cwd, env=env, **output)
     try:
         deadline = time.time() + timeout
         while not serves(url):
