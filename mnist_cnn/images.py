@@ -1,5 +1,6 @@
 """Images read with a budget: only the formats the page needs, each image's size from its format's own header parse
-before a pixel is decoded, a JPEG's scans counted, then the grey levels that preprocessing starts from.
+before a pixel is decoded, a JPEG's scans counted, then the grey levels that preprocessing starts from. It imports
+only PIL and numpy, so that the worker that decodes uploaded files (worker.py) starts quickly and stays small.
 """
 import base64
 import binascii
@@ -140,7 +141,8 @@ def pad_png(data: bytes) -> PngImagePlugin.PngImageFile | None:
 
 
 def load_image(source) -> Image.Image:
-    """Open and decode an image (a decoded one is returned as it is); InputError if it is not a usable image."""
+    """Open and decode an image (a decoded one is returned as it is); InputError if it is not a usable image. This
+    process decodes only the pad's PNGs this way (worker.read_grey sends everything else to a worker)."""
     if source is None:
         raise BlankImageError("error.blank")
     if isinstance(source, Image.Image):

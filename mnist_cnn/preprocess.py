@@ -12,8 +12,9 @@ from PIL import Image
 
 from .data import normalise
 from .errors import BlankImageError, InputError  # noqa: F401 (evaluate and train take it from here)
-# the limits and the reading of images live in images.py
-from .images import MAX_BYTES, MAX_PIXELS, MAX_SIDE, WORK_SIDE, grey_levels, load_image, work_grey  # noqa: F401
+# the limits and the reading of images live in images.py (which the worker that decodes uploads imports alone)
+from .images import MAX_BYTES, MAX_PIXELS, MAX_SIDE, WORK_SIDE, grey_levels, load_image  # noqa: F401
+from .worker import read_grey
 
 FINE = 80  # the digit is thinned or thickened at 4× the 20 px box, where strokes are several pixels wide
 # Stroke width in px at the 20 px box, by boundary_width(). MNIST test digits have a median of 2.6 (10% to 90%:
@@ -130,7 +131,7 @@ def shrink_ink(ink: np.ndarray) -> tuple[np.ndarray, float]:
 
 def prepare(source) -> Prepared:
     """A drawing or image -> the network's normalised input, with each step; BlankImageError if nothing is drawn."""
-    grey = work_grey(load_image(source))
+    grey = read_grey(source)  # files in a worker process, with a budget of time and memory
     ink = find_ink(grey)
     x0, y0, x1, y1 = ink_box(ink)
     crop = ink[y0:y1, x0:x1]

@@ -66,6 +66,10 @@ EN = {
     "error.mode": "Images of this kind (%(mode)s) cannot be read: the page reads %(formats)s.",
     "error.scans": "This JPEG comes in more than %(limit)s scans (a progressive photo has about 10), so it is not "
                    "read.",
+    "error.slow": "Reading this image took more than %(limit)s s, so it was stopped: try a smaller or simpler "
+                  "picture.",
+    "error.memory": "Reading this image needed more than %(limit)s MB of memory, so it was stopped: try a smaller "
+                    "picture.",
 
     # Alt texts and button names, filled in per reading
     "alt.input28": "Preparing the drawing: its ink, a box of %(w)s×%(h)s pixels, scaled to %(dw)s×%(dh)s and "
@@ -431,6 +435,10 @@ ES = {
     "error.mode": "Las imágenes de este tipo (%(mode)s) no se pueden leer: la página lee %(formats)s.",
     "error.scans": "Este JPEG llega en más de %(limit)s pasadas (una foto progresiva tiene unas 10), así que no "
                    "se lee.",
+    "error.slow": "Leer esta imagen llevó más de %(limit)s s, así que se detuvo: prueba con una imagen más "
+                  "pequeña o más sencilla.",
+    "error.memory": "Leer esta imagen necesitaba más de %(limit)s MB de memoria, así que se detuvo: prueba con "
+                    "una imagen más pequeña.",
 
     "alt.input28": "Preparación del dibujo: su trazo, un recuadro de %(w)s×%(h)s píxeles, escalado a "
                    "%(dw)s×%(dh)s y centrado en 28×28",

@@ -349,7 +349,7 @@ def test_every_sentence_of_a_refused_format_names_the_formats_read():
         assert all("PNG, JPEG, WebP, GIF, BMP" in sentence(e.value, lang) for lang in ("en", "es"))
 
 
-# The pipelines read as they did before images were read with a budget: known answers, bit for bit
+# The pipelines read as they did before files were decoded in a worker: known answers, bit for bit
 
 def digest(prepared: list) -> str:
     """The first 16 hex digits of a SHA-256 over each Prepared's tensor, ink and box."""
@@ -374,7 +374,7 @@ def test_the_pad_s_real_drawings_and_the_shipped_pipelines_read_as_before(dev_sa
                           ("d.webp", seven.convert("RGB"), {}), ("e.bmp", seven, {}),
                           ("f.gif", seven.convert("P"), {}), ("g.png", seven.resize((4000, 4000)), {})]:
         img.save(tmp_path / name, **kw)
-        files.append(prepare(tmp_path / name))  # uploads
+        files.append(prepare(tmp_path / name))  # uploads, read by a worker
     assert {"pad": digest(pad), "drawn": digest(drawn), "digits": digest(digits), "files": digest(files)} == {
         "pad": "d2bb20d6fcd561a5", "drawn": "b68253c0f586e0c9", "digits": "9da514066a9443a0",
         "files": "4c0b99ea681b2258"}
