@@ -189,7 +189,11 @@ def work_grey(img: Image.Image) -> np.ndarray:
     from; InputError for a mode with no grey levels (LAB, HSV...)."""
     if max(img.size) > WORK_SIDE:
         img = img.copy()
-        img.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.LANCZOS)
+        try:
+            img.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.LANCZOS)
+        except ValueError:  # thumbnail first reduces by 2× or more, which Pillow cannot for 16-bit greys: 32-bit can
+            img = img.convert("I")
+            img.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.LANCZOS)
     try:
         return grey_levels(img)
     except (ValueError, OSError):

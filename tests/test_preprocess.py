@@ -182,6 +182,7 @@ FORMATS = {
     "animated GIF": lambda s: gif(s, Image.new("L", s.size, 0)),
     "EXIF-rotated JPEG": exif_rotated,
     "large (4000 px)": lambda s: encode(s.resize((4000, 4000), Image.Resampling.BICUBIC)),
+    "16-bit, large (2400 px)": lambda s: encode(sixteen_bit(s.resize((2400, 2400), Image.Resampling.BICUBIC))),
     "progressive JPEG": lambda s: encode(s.convert("RGB"), "JPEG", quality=90, progressive=True),
     "data URL": lambda s: data_url(encode(s)),
     "file-like": lambda s: io.BytesIO(encode(s)),

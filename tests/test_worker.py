@@ -84,7 +84,8 @@ def exif_rotated(img: Image.Image) -> bytes:
 KINDS = {
     "PNG": lambda s: save(s, "PNG"),
     "RGBA PNG": lambda s: save(s.convert("RGBA"), "PNG"),
-    "16-bit PNG": lambda s: save(Image.fromarray(np.asarray(s).astype(np.uint16) * 257), "PNG"),
+    "16-bit PNG, large": lambda s: save(Image.fromarray(np.asarray(s.resize((2400, 2400))).astype(np.uint16) * 257),
+                                        "PNG"),
     "JPEG": lambda s: save(s.convert("RGB"), "JPEG", quality=75),
     "progressive JPEG, large": lambda s: save(s.resize((3000, 3000)).convert("RGB"), "JPEG", progressive=True),
     "EXIF-rotated JPEG": exif_rotated,
