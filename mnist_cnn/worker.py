@@ -3,6 +3,7 @@ a decoder busy inside Pillow cannot be stopped in this process, but a worker can
 The pad's PNGs, small and frequent, and images already decoded are read here, bounded by their header checks.
 """
 import atexit
+import contextlib
 import io
 import json
 import os
@@ -25,9 +26,11 @@ from . import images
 from .errors import InputError
 from .text import EN
 
-MAX_SECONDS = 1.0  # of CPU a file may take to be read: a 5000×5000 PNG, the pixel limit, takes 0.2-0.4 s
+# s of CPU time a file may take to be read. The slowest the limits allow, 25-megapixel RGBA PNGs and WebPs, take
+# 0.5-0.9 s; a 2 MB photo 0.1 s (a JPEG decodes at the scale it is needed).
+MAX_SECONDS = 1.0
 MAX_WAIT = 5.0  # s of wall-clock time, for a worker that stalls without using its CPU time (a busy machine)
-# Bytes of address space a worker may map: ~150 MB are Python, numpy and Pillow; reading the largest image allowed
+# Bytes of address space a worker may map: ~120 MB are Python, numpy and Pillow; reading the largest image allowed
 # (a 25-megapixel WebP) peaks at ~500 MB.
 MAX_MEMORY = 1_000_000_000
 WORKERS = 2  # files read at once: the page's events that read them run two at a time (app.CNN); a third waits
@@ -67,7 +70,8 @@ def serve() -> None:
     """A worker's loop, run as `python -c` with its memory limit as argument: decode each file it is sent into the
     grey levels preprocessing starts from, and answer; it ends when the server closes its input."""
     memory = int(sys.argv[1])
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))  # allocations beyond it fail: MemoryError
+    with contextlib.suppress(ValueError, OSError):  # not every system caps address space (macOS does not)
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))  # allocations beyond it fail: MemoryError
     # This process reads nothing else, so Pillow's process-wide guard can be the page's own limit; the size is
     # checked right after the header is parsed, so the guard's warning tells nothing
     Image.MAX_IMAGE_PIXELS = images.MAX_PIXELS
