@@ -70,7 +70,8 @@ def format_of(prefix: bytes) -> str | None:
     runs, none of its parsing (Image.open has no way to name a format it was told not to open)."""
     Image.init()
     for name, (_, accept) in Image.OPEN.items():
-        if accept is not None and accept(prefix) is True:  # a str is a plugin's "nearly, but unsupported"
+        said = accept(prefix) if accept is not None else None
+        if said and not isinstance(said, str):  # a str is a plugin's "nearly, but unsupported"
             return name
     return None
 

@@ -7,6 +7,7 @@ import struct
 import subprocess
 import sys
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -190,3 +191,12 @@ def test_the_worker_imports_neither_torch_nor_gradio():
     env = {**os.environ, "PYTHONPATH": str(worker.ROOT)}
     out = subprocess.run([sys.executable, "-P", "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_four_files_at_once_are_read_by_two_workers(readers, seven, tmp_path):
+    r = readers(size=2)
+    path = tmp_path / "seven.gif"
+    path.write_bytes(save(seven.convert("P"), "GIF"))
+    with ThreadPoolExecutor(4) as pool:
+        shapes = list(pool.map(lambda _: worker.read_grey(path, r).shape, range(8)))
+    assert shapes == [(280, 280)] * 8 and r.started <= 2 and r.sent == 8
