@@ -4,21 +4,18 @@ type and range. Each refusal is an InputError whose sentence is the same whether
 """
 import base64
 import binascii
-import io
 import math
 import os
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from .errors import InputError
-from .preprocess import grey_levels
+from .images import MAX_PAD_SIDE, PARSE_ERRORS, grey_levels, pad_png  # noqa: F401 (the pad's limit, kept here too)
 
 PNG_URL = "data:image/png;base64,"
 # The pad sends a 280×280 PNG: 10–40 KB for a drawing, about 54 KB in base64 for the busiest scribble.
 MAX_DRAWING = 1_000_000
-MAX_PAD_SIDE = 560  # px: the pad sends 280×280 (twice that for a dense screen); the PNG header says the size
 # A digit on the pad inks 6–18% of it (500 pen-drawn digits, 18% at most); a pad more than half inked (filled in,
 # noise) is no digit, and is refused before the reading, which would cost as much as a real drawing's.
 INKED = 0.75  # grey level below which a pixel counts as ink (white paper is 1)
@@ -37,13 +34,12 @@ def drawing(value: object) -> bytes | None:
         png = base64.b64decode(value[len(PNG_URL):], validate=True)
     except (binascii.Error, ValueError):
         raise InputError("error.drawing") from None
-    # a PNG starts with its 8-byte signature and its IHDR chunk: width and height at bytes 16-24, big-endian
-    if png[:8] != b"\x89PNG\r\n\x1a\n" or len(png) < 24 or \
-            max(int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) > MAX_PAD_SIDE:
+    img = pad_png(png)  # its size as Pillow's own PNG parse reads it, whatever chunks come before IHDR
+    if img is None:
         raise InputError("error.drawing")
-    try:  # at most MAX_PAD_SIDE² px, as the header says: decoding is bounded
-        grey = grey_levels(Image.open(io.BytesIO(png)))
-    except (OSError, SyntaxError, ValueError, EOFError):
+    try:  # at most MAX_PAD_SIDE² px: decoding is bounded
+        grey = grey_levels(img)
+    except PARSE_ERRORS:
         raise InputError("error.drawing") from None
     if np.count_nonzero(grey < INKED) > MAX_INK * grey.size:
         raise InputError("error.scribble")

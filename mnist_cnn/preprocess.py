@@ -4,23 +4,18 @@ MNIST's recipe: crop the ink, scale its longer side to 20 px keeping the aspect 
 in 28×28 so that its centre of mass is the centre. We also bring every stroke to one width, a little bolder than
 MNIST's (STROKE_WIDTH), whatever the brush.
 """
-import base64
-import binascii
-import io
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from .data import normalise
-from .errors import BlankImageError, InputError
+from .errors import BlankImageError, InputError  # noqa: F401 (evaluate and train take it from here)
+# the limits and the reading of images live in images.py (which the worker that decodes uploads imports alone)
+from .images import MAX_BYTES, MAX_PIXELS, MAX_SIDE, WORK_SIDE, grey_levels, load_image  # noqa: F401
+from .worker import read_grey
 
-MAX_PIXELS = 25_000_000  # 5000×5000: far more than any drawing; a decompression bomb is refused before decoding
-MAX_SIDE = 10_000  # px on the longer side
-MAX_BYTES = 10_000_000
-WORK_SIDE = 560  # larger images are first reduced to this, which loses nothing a 28×28 digit needs
 FINE = 80  # the digit is thinned or thickened at 4× the 20 px box, where strokes are several pixels wide
 # Stroke width in px at the 20 px box, by boundary_width(). MNIST test digits have a median of 2.6 (10% to 90%:
 # 2.1 to 3.7); pen-drawn digits are read best a little bolder, at 3.5 (97.6% against 97.3% at 2.5 on the dev set).
@@ -39,74 +34,6 @@ class Prepared:
     scale: float  # px of `ink` per px of that image: 1 unless the image was larger than INK_SIDE
     digit20: np.ndarray  # uint8 (h, w): the digit with its longer side scaled to 20 px
     centred28: np.ndarray  # uint8 (28, 28): what the network sees
-
-
-def load_image(source) -> Image.Image:
-    """Open an image as a PIL image; InputError if it is not a usable image. Paths are opened as they are: the app
-    hands over only what inputs.py has checked."""
-    if source is None:
-        raise BlankImageError("error.blank")
-    if isinstance(source, Image.Image):
-        return source
-    if isinstance(source, np.ndarray):
-        floats = source.dtype.kind == "f"  # any float width, taken as [0, 1]
-        return Image.fromarray((np.clip(source, 0, 1) * 255).round().astype(np.uint8) if floats else source)
-    if isinstance(source, str) and source.startswith("data:"):
-        try:
-            source = base64.b64decode(source.split(",", 1)[1], validate=True)
-        except (IndexError, binascii.Error):
-            raise InputError("error.data_url") from None
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        if not path.is_file():
-            raise InputError("error.no_file", name=path.name)
-        if path.stat().st_size > MAX_BYTES:
-            raise InputError("error.file_size", size=path.stat().st_size / 1e6, limit=MAX_BYTES // 1_000_000)
-        source = path.read_bytes()
-    if isinstance(source, (bytes, bytearray)):
-        source = io.BytesIO(source)
-    if isinstance(source, io.BytesIO) and source.getbuffer().nbytes == 0:
-        raise InputError("error.empty_file")
-    try:
-        img = Image.open(source)  # reads the header only: the size is known before anything is decoded
-        if max(img.size) > MAX_SIDE:  # a 1 × 25,000,000 strip costs far more than its pixel count says
-            raise InputError("error.side", width=img.width, height=img.height, limit=MAX_SIDE)
-        if img.width * img.height > MAX_PIXELS:
-            raise InputError("error.pixels", width=img.width, height=img.height, limit=MAX_PIXELS // 1_000_000)
-        img.draft(None, (WORK_SIDE, WORK_SIDE))  # a JPEG decodes at 1/2 to 1/8 scale when that is enough: far quicker
-        img.seek(0)  # the first frame of an animation
-        img.load()
-    except InputError:  # a ValueError too, so it must pass before the clause for damaged files
-        raise
-    except Image.DecompressionBombError:
-        raise InputError("error.bomb", limit=MAX_PIXELS // 1_000_000) from None
-    except UnidentifiedImageError:
-        raise InputError("error.not_image") from None
-    except (OSError, SyntaxError, ValueError, EOFError):
-        raise InputError("error.damaged") from None
-    return img
-
-
-def grey_levels(img: Image.Image) -> np.ndarray:
-    """float32 (H, W) luminance in [0, 1] for any mode; transparent parts become the background."""
-    img = ImageOps.exif_transpose(img)
-    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):  # 16-bit and 32-bit greys
-        a = np.asarray(img, dtype=np.float32)
-        top = 255.0 if a.max() <= 255 else 65535.0 if a.max() <= 65535 else float(a.max())
-        return np.clip(a / top, 0, 1)
-    if img.mode in ("P", "PA"):
-        img = img.convert("RGBA")
-    if img.mode in ("RGBA", "LA", "RGBa", "La"):
-        alpha = np.asarray(img.getchannel("A"), dtype=np.float32) / 255
-        grey = np.asarray(img.convert("L"), dtype=np.float32) / 255
-        if alpha.min() < 1:
-            # Ink on a transparent sheet: put it on the background that shows it, white under dark ink
-            shown = alpha.sum()
-            ink_level = (grey * alpha).sum() / shown if shown else 0.0
-            paper = 1.0 if ink_level < 0.5 else 0.0
-            grey = alpha * grey + (1 - alpha) * paper
-        return grey
-    return np.asarray(img.convert("L"), dtype=np.float32) / 255
 
 
 def find_ink(grey: np.ndarray) -> np.ndarray:
@@ -204,14 +131,7 @@ def shrink_ink(ink: np.ndarray) -> tuple[np.ndarray, float]:
 
 def prepare(source) -> Prepared:
     """A drawing or image -> the network's normalised input, with each step; BlankImageError if nothing is drawn."""
-    img = load_image(source)
-    if max(img.size) > WORK_SIDE:
-        img = img.copy()
-        img.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.LANCZOS)
-    try:
-        grey = grey_levels(img)
-    except (ValueError, OSError):  # a mode Pillow cannot turn into grey levels (LAB, HSV...)
-        raise InputError("error.mode", mode=img.mode) from None
+    grey = read_grey(source)  # files in a worker process, with a budget of time and memory
     ink = find_ink(grey)
     x0, y0, x1, y1 = ink_box(ink)
     crop = ink[y0:y1, x0:x1]

@@ -49,7 +49,8 @@ EN = {
     "error.empty_file": "The file is empty: it holds no image.",
     "error.pixels": "The image is too large (%(width)s×%(height)s pixels); the limit is %(limit)s megapixels.",
     "error.bomb": "The image is too large to open safely; the limit is %(limit)s megapixels.",
-    "error.not_image": "The file is not an image that can be read (use PNG, JPEG, GIF, BMP or WebP).",
+    "error.not_image": "The file is not an image that can be read (the page reads %(formats)s).",
+    "error.format": "%(format)s images cannot be read here: the page reads %(formats)s.",
     "error.damaged": "The image file is damaged or incomplete, so it cannot be read.",
     "error.blank_image": "The image is blank: nothing is drawn on it.",
     "error.dot": "Nothing is drawn: there is only a dot. Draw a whole digit.",
@@ -66,7 +67,13 @@ EN = {
     "error.value": "The request was refused: it sends an event of this page a value the page never sends.",
     "error.side": "The image is too long or too tall (%(width)s×%(height)s pixels); no side may exceed %(limit)s "
                   "pixels.",
-    "error.mode": "Images of this kind (%(mode)s) cannot be read: use PNG, JPEG, GIF, BMP or WebP.",
+    "error.mode": "Images of this kind (%(mode)s) cannot be read: the page reads %(formats)s.",
+    "error.scans": "This JPEG comes in more than %(limit)s scans (a progressive photo has about 10), so it is not "
+                   "read.",
+    "error.slow": "Reading this image took more than %(limit)s s, so it was stopped: try a smaller or simpler "
+                  "picture.",
+    "error.memory": "Reading this image needed more than %(limit)s MB of memory, so it was stopped: try a smaller "
+                    "picture.",
 
     # Alt texts and button names, filled in per reading
     "alt.input28": "Preparing the drawing: its ink, a box of %(w)s×%(h)s pixels, scaled to %(dw)s×%(dh)s and "
@@ -415,7 +422,8 @@ ES = {
     "error.pixels": "La imagen es demasiado grande (%(width)s×%(height)s píxeles); el límite es de %(limit)s "
                     "megapíxeles.",
     "error.bomb": "La imagen es demasiado grande para abrirla con seguridad; el límite es de %(limit)s megapíxeles.",
-    "error.not_image": "El archivo no es una imagen que se pueda leer (usa PNG, JPEG, GIF, BMP o WebP).",
+    "error.not_image": "El archivo no es una imagen que se pueda leer (la página lee %(formats)s).",
+    "error.format": "Las imágenes %(format)s no se pueden leer aquí: la página lee %(formats)s.",
     "error.damaged": "El archivo de imagen está dañado o incompleto, así que no se puede leer.",
     "error.blank_image": "La imagen está en blanco: no hay nada dibujado.",
     "error.dot": "No hay nada dibujado: solo hay un punto. Dibuja un dígito entero.",
@@ -432,7 +440,13 @@ ES = {
     "error.value": "Se rechazó la petición: envía a un evento de esta página un valor que la página nunca envía.",
     "error.side": "La imagen es demasiado larga o alta (%(width)s×%(height)s píxeles); ningún lado puede pasar de "
                   "%(limit)s píxeles.",
-    "error.mode": "Las imágenes de este tipo (%(mode)s) no se pueden leer: usa PNG, JPEG, GIF, BMP o WebP.",
+    "error.mode": "Las imágenes de este tipo (%(mode)s) no se pueden leer: la página lee %(formats)s.",
+    "error.scans": "Este JPEG llega en más de %(limit)s pasadas (una foto progresiva tiene unas 10), así que no "
+                   "se lee.",
+    "error.slow": "Leer esta imagen llevó más de %(limit)s s, así que se detuvo: prueba con una imagen más "
+                  "pequeña o más sencilla.",
+    "error.memory": "Leer esta imagen necesitaba más de %(limit)s MB de memoria, así que se detuvo: prueba con "
+                    "una imagen más pequeña.",
 
     "alt.input28": "Preparación del dibujo: su trazo, un recuadro de %(w)s×%(h)s píxeles, escalado a "
                    "%(dw)s×%(dh)s y centrado en 28×28",

@@ -18,6 +18,8 @@ import app
 from mnist_cnn import render, text, views
 from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.handlers import NEUTRAL, read_as_drawn
+from mnist_cnn.i18n import t
+from mnist_cnn.images import FORMAT_LIST
 from mnist_cnn.pipeline import read_digit, read_mnist
 from mnist_cnn.render import GRIDS, MARK
 from mnist_cnn.strokes import draw_strokes
@@ -117,7 +119,7 @@ def test_an_upload_is_read_and_empties_the_pad(page):
 def test_an_unreadable_upload_says_so_and_keeps_the_page(page):
     path = Path(in_upload_folder(Image.new("L", (2, 2)))).with_name("notes.png")
     path.write_bytes(b"this is not a picture")
-    assert page.uploaded(str(path), None, None, "es") == {"status": text.ES["error.not_image"]}
+    assert page.uploaded(str(path), None, None, "es") == {"status": t("error.not_image", "es", formats=FORMAT_LIST)}
 
 
 def test_an_upload_outside_gradios_folder_is_not_read(page, tmp_path):

@@ -19,8 +19,9 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 import app
-from mnist_cnn import text
 from mnist_cnn.door import MAX_UPLOAD
+from mnist_cnn.i18n import t
+from mnist_cnn.images import FORMAT_LIST
 from mnist_cnn.strokes import draw_strokes
 from mnist_cnn.widgets import UploadButton
 
@@ -31,7 +32,7 @@ UNREADABLE = {
     "truncated.png": "damaged or incomplete",
     "bomb.png": "too large",
     "tall.png": "too long or too tall",
-    "lab.tif": "cannot be read",
+    "lab.tif": "TIFF images cannot be read",  # the page reads only the formats it needs
 }
 BLANK = ["white.png", "transparent.png", "one_pixel.png"]
 READABLE = ["white_on_black.png", "black_on_transparent.png", "grey16.png", "cmyk.jpg", "animated.gif",
@@ -226,4 +227,4 @@ def test_browser_in_spanish_shows_the_sentence_in_spanish(open_page, files):
 
     page = open_page(locale="es-ES")
     choose(page, files["notes.png"])
-    expect(page.locator("#status")).to_have_text(text.ES["error.not_image"])
+    expect(page.locator("#status")).to_have_text(t("error.not_image", "es", formats=FORMAT_LIST))

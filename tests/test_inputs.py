@@ -2,6 +2,8 @@
 import base64
 import math
 import os
+import struct
+import zlib
 
 import gradio as gr
 import numpy as np
@@ -37,6 +39,22 @@ def test_a_png_larger_than_the_pad_is_refused_before_it_is_decoded():
     with pytest.raises(InputError):
         inputs.drawing(data_url(Image.new("L", (inputs.MAX_PAD_SIDE + 1, 10), 255)))
     assert inputs.drawing(data_url(Image.new("L", (inputs.MAX_PAD_SIDE, 10), 255)))
+
+
+def decoyed(img: Image.Image) -> str:
+    """img as the pad's PNG data URL, with a private chunk saying 280×280 before its IHDR (which Pillow accepts)."""
+    png = base64.b64decode(data_url(img).split(",", 1)[1])
+    body = b"aaAa" + struct.pack(">IIBBBBB", 280, 280, 8, 0, 0, 0, 0)
+    decoy = struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body))
+    return inputs.PNG_URL + base64.b64encode(png[:8] + decoy + png[8:]).decode()
+
+
+def test_a_png_is_sized_by_its_ihdr_wherever_that_lies():
+    small = decoyed(Image.new("L", (280, 280), 255))
+    assert inputs.drawing(small) == base64.b64decode(small.split(",", 1)[1])
+    with pytest.raises(InputError) as e:
+        inputs.drawing(decoyed(Image.new("L", (inputs.MAX_PAD_SIDE + 1, 10), 255)))  # bytes 16-24 say 280×280
+    assert e.value.key == "error.drawing"
 
 
 def test_a_pad_more_than_half_inked_is_no_digit_and_is_refused_before_the_reading():
