@@ -223,13 +223,19 @@ def followed(client: httpx.Client, server: Server, method: str, path: str, sessi
     """(status, text) of a request, and of the stream that carries its answer if it started an event: the queue's
     stream for a join (session's), /call/<name>/<event_id> for a /call/<name>."""
     status, text = request(client, method, server.api + path, **options)
-    with contextlib.suppress(ValueError, AttributeError, TypeError):
+    with contextlib.suppress(ValueError, AttributeError, TypeError, KeyError):  # no event started: a refusal
         event = json.loads(text)["event_id"]
         if path == "/queue/join":
             return request(client, "GET", server.api + "/queue/data", params={"session_hash": session})
         if path.startswith("/call/"):
             return request(client, "GET", f"{server.api}{path}/{event}")
     return status, text
+
+
+def attacker(n: int = 0) -> httpx.Client:
+    """The HTTP client of attacking client n: on an address of its own (127.0.0.2, 127.0.0.3, ...), apart from the
+    visitor's 127.0.0.1, as distinct machines would be."""
+    return httpx.Client(verify=VERIFY, transport=httpx.HTTPTransport(local_address=f"127.0.0.{2 + n % 32}"))
 
 
 def loops(clients: int, seconds: float, most: int, work) -> int:
@@ -448,7 +454,7 @@ def fuzz(server: Server, args, tally: Tally) -> dict:
     def work(client: int, i: int) -> None:
         listed, options = probes(uuid.uuid4().hex)
         name, method, path, body, session = listed[(client + 4 * i) % count]
-        with httpx.Client(verify=VERIFY) as http:  # a connection each: a broken answer can spoil the next one
+        with attacker(client) as http:  # a connection each: a broken answer can spoil the next one
             body = body.encode() if isinstance(body, str) else body
             tally.add(name, *followed(http, server, method, path, session,
                                       **({"content": body, **options} if body is not None else {})))
@@ -463,7 +469,7 @@ def run_predict(server: Server, args, tally: Tally) -> dict:
     page = page_events(server.url)
     pad, drawing = page[("draw", "drawn")], frames(dev_samples()[0]["strokes"], 1)[-1]
     routes, readings = ["/run/predict", "/api/predict"], []
-    clients = [httpx.Client(verify=VERIFY) for _ in range(32)]
+    clients = [attacker(n) for n in range(32)]
 
     def work(client: int, i: int) -> None:
         body = {"data": pad_data(drawing), "fn_index": pad["fn_index"], "session_hash": f"run-{client}",
@@ -492,7 +498,7 @@ def pickles(server: Server, args, tally: Tally) -> dict:
 
     def work(client: int, i: int) -> None:
         kind = kinds[client % 2]
-        with httpx.Client(verify=VERIFY) as http:
+        with attacker() as http:
             file, status, text = upload(http, server, "cnn.pt", files[kind])
         if file is None:
             tally.add(kind, status, text)
@@ -525,7 +531,7 @@ def images(server: Server, args, tally: Tally) -> dict:
         if isinstance(crafted[kind], str):
             message = session.call(pad["fn_index"], pad_data(crafted[kind]), {"n": 1})
         else:
-            with httpx.Client(verify=VERIFY) as http:
+            with attacker() as http:
                 file, status, text = upload(http, server, *crafted[kind])
             if file is None:
                 tally.add(kind, status, text)
@@ -615,7 +621,7 @@ def uploads(server: Server, args, tally: Tally) -> dict:
         five.flush()
         handles = [open(five.name, "rb") for _ in range(FILES)]  # httpx streams them, 64 KB at a time
         t = time.perf_counter()
-        with httpx.Client(verify=VERIFY) as http:
+        with attacker() as http:
             status, text = request(http, "POST", server.api + "/upload", seconds=120,
                                    files=[("files", (f"f{i}.bin", f)) for i, f in enumerate(handles)])
         for f in handles:
@@ -670,7 +676,7 @@ def queue_flood(server: Server, args, tally: Tally) -> dict:
     """4 loops join the queue with real pen-ups for --queue-seconds and never read the answers."""
     pad = page_events(server.url)[("draw", "drawn")]
     drawing = frames(dev_samples()[1]["strokes"], 1)[-1]
-    clients = [httpx.Client(verify=VERIFY) for _ in range(4)]
+    clients = [attacker() for _ in range(4)]  # four loops of one client
 
     def work(client: int, i: int) -> None:
         session = f"queue-{client}-{i}"
