@@ -1,15 +1,19 @@
 """A visitor's own network: the state_dict they trained in the notebook (.pt, .pth or .safetensors), read within a
-budget and without running anything in it, checked layer by layer, and scored on MNIST test digits.
+budget and without running anything in it, checked layer by layer, scored on MNIST test digits, and kept once for
+all the sessions that upload the same file.
 
 Every bad file raises InputError, whose key names its sentence in text.py. Nothing is written anywhere: the file is
 read once into memory (at most MAX_BYTES) and parsed from there.
 """
+import hashlib
 import io
 import json
 import os
 import pickletools
 import re
 import stat
+import threading
+import weakref
 import zipfile
 from itertools import product
 from math import prod
@@ -33,6 +37,7 @@ MAX_OPS = 20_000  # opcodes in all of a file's pickles (60 times the seed's): wh
 MAX_TENSORS = 1_000
 MAX_ELEMENTS = MAX_BYTES  # numbers in all the tensors: each takes a byte of the file, unless views repeat them
 MAX_DIMS = 8
+NETWORK_IDLE = 600  # s a session keeps its own network after its last change: app.py's time_to_live for that State
 # Modules whose functions or classes run code, read files or import things when a pickle calls them.
 RUNS_CODE = {"os", "posix", "nt", "subprocess", "sys", "builtins", "__builtin__", "shutil", "socket", "runpy",
              "importlib", "pickle", "_pickle", "marshal", "ctypes", "code", "codeop", "pty", "webbrowser",
@@ -541,13 +546,10 @@ def check_state(state) -> dict:
     return state
 
 
-def load_own_model(path: str | Path, name: str | None = None) -> Net:
-    """A Net in eval mode with the weights of a visitor's file; name is the file's own name (an upload's path is a
-    temporary one) and gives its extension. Any bad file raises InputError."""
-    suffix = Path(str(name if name is not None else path)).suffix.lower()
-    if suffix not in SUFFIXES:
-        raise InputError("own.error.extension")
-    state, model = read_state(read_limited(path), suffix), Net()
+def read_own_model(data: bytes, suffix: str) -> Net:
+    """A Net in eval mode with the weights of a file's bytes (suffix: its extension). Any bad file raises
+    InputError."""
+    state, model = read_state(data, suffix), Net()
     try:
         model.load_state_dict(check_state(state))
     except InputError:
@@ -555,6 +557,32 @@ def load_own_model(path: str | Path, name: str | None = None) -> Net:
     except Exception:  # a tensor torch itself cannot check or copy: never anything but an InputError
         raise InputError("own.error.not_weights") from None
     return model.eval()
+
+
+# The networks sessions hold, one per distinct file: (format, sha256 of its bytes) -> Net. Weak values, so that a
+# network lives exactly as long as some session holds it (their State's TTL, NETWORK_IDLE, frees it) and the cache
+# needs no bound of its own; a bounded LRU would keep networks no session uses and still not bound what sessions
+# hold. Nets are only read (eval mode, no gradients into them), so sessions share one as they share the shipped one.
+NETWORKS: "weakref.WeakValueDictionary[tuple[str, str], Net]" = weakref.WeakValueDictionary()
+NETWORKS_LOCK = threading.Lock()
+
+
+def load_own_model(path: str | Path, name: str | None = None) -> Net:
+    """A Net in eval mode with the weights of a visitor's file, the same Net for the same bytes while any session
+    holds it; name is the file's own name (an upload's path is a temporary one) and gives its extension. Any bad
+    file raises InputError."""
+    suffix = Path(str(name if name is not None else path)).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError("own.error.extension")
+    data = read_limited(path)
+    key = ("safetensors" if suffix == ".safetensors" else "pickle", hashlib.sha256(data).hexdigest())
+    with NETWORKS_LOCK:
+        model = NETWORKS.get(key)
+    if model is None:
+        model = read_own_model(data, suffix)
+        with NETWORKS_LOCK:  # two sessions may have read the same file at once: both get the first one kept
+            model = NETWORKS.setdefault(key, model)
+    return model
 
 
 def accuracy_digits(images: torch.Tensor | None = None, labels: torch.Tensor | None = None,
