@@ -79,8 +79,8 @@ CRAFTED = {
                              call(get(0), get(2))),
     "_codecs.encode": state_dict(call(ref("_codecs", "encode", 0), text("x" * 1_000_000) + pickle.BINPUT + b"\x01",
                                       text("utf-32")), call(get(0), get(1), text("utf-32"))),
-    # cheap opcodes by the million, which the old scan let through to torch: 5 million empty dicts (~300 MB built),
-    # a million OrderedDict() (4 bytes each), 5 million Nones
+    # cheap opcodes by the million, which the old scan let through to torch: 5 million empty dicts (+390 MB built),
+    # a million OrderedDict() (4 bytes each, +140 MB), 5 million Nones (7 s of CPU)
     "dicts": repeated(pickle.EMPTY_DICT, MAX_BYTES - 1_000),
     "ordered dicts": pickle.PROTO + b"\x02" + pickle.MARK + ref("collections", "OrderedDict", 0) +
     pickle.EMPTY_TUPLE + pickle.REDUCE + (get(0) + pickle.EMPTY_TUPLE + pickle.REDUCE) * 1_000_000 + pickle.TUPLE +
