@@ -67,7 +67,8 @@ class PenUps:
 
 @dataclass(frozen=True)
 class Network:
-    """A visitor's own network, kept in their session (and nowhere else) until it ends."""
+    """A visitor's own network, kept in their session until it ends: its Net is shared by the sessions that uploaded
+    the same file (own_model.load_own_model keeps one while any of them holds it), its name and accuracy are theirs."""
     model: Net
     name: str
     accuracy: float

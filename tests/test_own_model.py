@@ -1,11 +1,14 @@
 """A visitor's own network from the notebook: a state_dict reads exactly as the shipped weights do, and every bad
 file (code to run, a whole model, other layers, bad numbers, any bytes at all) is one InputError and nothing runs."""
+import io
+import json
 import os
 import pickle
 import random
 import sys
 import threading
 import zipfile
+from collections import OrderedDict
 
 import pytest
 import torch
@@ -15,7 +18,9 @@ from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.errors import InputError
 from mnist_cnn.i18n import sentence
 from mnist_cnn.model import Net
-from mnist_cnn.own_model import MAX_BYTES, accuracy, accuracy_digits, describe, load_own_model
+from mnist_cnn import own_model
+from mnist_cnn.own_model import (MAX_BYTES, MAX_ELEMENTS, MAX_TENSORS, accuracy, accuracy_digits, describe,
+                                  load_own_model)
 from mnist_cnn.text import EN, ES
 
 SAVE_STATE_DICT = 'torch.save(model.state_dict(), "cnn.pt")'
@@ -285,3 +290,145 @@ def test_a_legacy_file_claiming_a_huge_tensor_is_refused_before_torch_allocates_
 def test_tensors_that_are_not_plain_weights_are_refused(tmp_path, tensor):
     torch.save(state(**{"fc2.bias": tensor()}), tmp_path / "cnn.pt")
     refused(tmp_path / "cnn.pt", "own.error.not_weights")
+
+
+@pytest.mark.parametrize("how", ["parameters", "half", "parameters-legacy", "parallel-legacy"])
+def test_parameters_half_floats_and_the_legacy_format_read_too(model, tmp_path, digits, how):
+    saved = model.state_dict(keep_vars=True) if how.startswith("parameters") else model.state_dict()
+    if how == "half":
+        saved = {k: v.half() for k, v in saved.items()}
+    if how.startswith("parallel"):
+        saved = {f"module.{k}": v for k, v in saved.items()}
+    if how.startswith("parameters"):
+        assert all(type(v) is torch.nn.Parameter for v in saved.values())
+    torch.save(saved, tmp_path / "cnn.pt", _use_new_zipfile_serialization=not how.endswith("legacy"))
+    with torch.no_grad():
+        got, want = load_own_model(tmp_path / "cnn.pt")(digits[0]), model(digits[0])
+    assert torch.equal(got.argmax(1), want.argmax(1)) and (torch.equal(got, want) or how == "half")
+
+
+class Storage:
+    """A storage as torch.save names it in a pickle: ("storage", its class, key, location, numel)."""
+
+    def __init__(self, key: str, numel: int, cls=torch.FloatStorage):
+        self.key, self.numel, self.cls = key, numel, cls
+
+
+class Rebuilt:
+    """A tensor as torch.save pickles it, with any numbers: _rebuild_tensor_v2(storage, offset, size, stride, False,
+    OrderedDict())."""
+
+    def __init__(self, storage: Storage, offset: int, size: tuple, stride: tuple):
+        self.args = (storage, offset, tuple(size), tuple(stride), False, OrderedDict())
+
+    def __reduce__(self):
+        return torch._utils._rebuild_tensor_v2, self.args
+
+
+class TorchPickler(pickle.Pickler):
+    """Pickles as torch.save does: protocol 2, storages by persistent id."""
+
+    def persistent_id(self, obj):
+        return ("storage", obj.cls, obj.key, "cpu", obj.numel) if isinstance(obj, Storage) else None
+
+
+def torch_zip(state, records: dict[str, bytes]) -> bytes:
+    """A file in torch's zip format: state's pickle beside the storages' records (data/<key>)."""
+    pkl = io.BytesIO()
+    TorchPickler(pkl, protocol=2).dump(state)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("archive/data.pkl", pkl.getvalue())
+        for key, data in records.items():
+            z.writestr(f"archive/data/{key}", data)
+        z.writestr("archive/byteorder", "little")
+        z.writestr("archive/version", "3\n")
+    return out.getvalue()
+
+
+def refused_before_torch(path, monkeypatch, key: str = "own.error.not_weights") -> None:
+    """path is refused with key by the scan: torch.load is never reached."""
+    monkeypatch.setattr(torch, "load", lambda *a, **k: pytest.fail("torch.load was reached"))
+    refused(path, key)
+
+
+def test_a_file_written_as_torch_save_writes_it_reads_as_torch_save_s(model, tmp_path, digits):
+    state = model.state_dict()
+    storages = {k: Storage(str(i), v.numel()) for i, (k, v) in enumerate(state.items())}
+    (tmp_path / "cnn.pt").write_bytes(torch_zip(
+        OrderedDict((k, Rebuilt(storages[k], 0, v.shape, v.stride())) for k, v in state.items()),
+        {storages[k].key: v.numpy().tobytes() for k, v in state.items()}))
+    with torch.no_grad():
+        assert torch.equal(load_own_model(tmp_path / "cnn.pt")(digits[0]), model(digits[0]))
+
+
+@pytest.mark.parametrize("numel, record, offset, size, stride", [
+    (10, 40, 0, (11,), (1,)),  # the tensor reaches past its storage
+    (10, 40, 5, (2, 3), (3, 1)),  # from element 5, (2, 3) ends at 5 + 3 + 2 = element 10 of 0..9
+    (10, 40, 11, (0,), (1,)),  # an empty tensor that starts past its storage
+    (10, 39, 0, (10,), (1,)),  # the storage's record is a byte short
+    (10, None, 0, (10,), (1,)),  # ... or not there at all
+    (1, 4, 0, (4_999_999,) * 4, (0,) * 4),  # a view repeating one number 6e26 times: past MAX_ELEMENTS
+    (MAX_BYTES + 1, 40, 0, (10,), (1,)),  # a storage larger than any file
+    (10, 40, 0, (10,) * 9, (0,) * 9),  # 9 dimensions
+    (10, 40, 0, (10,), (1, 1)),  # a stride for a dimension the tensor does not have
+    (10, 40, -1, (10,), (1,)),
+    (10, 40, 0, (10,), (-1,)),
+])
+def test_a_tensor_outside_the_bytes_of_its_file_is_refused_before_torch(tmp_path, monkeypatch, numel, record, offset,
+                                                                       size, stride):
+    storage = Storage("0", numel)
+    records = {} if record is None else {"0": bytes(record)}
+    (tmp_path / "cnn.pt").write_bytes(torch_zip({"fc2.bias": Rebuilt(storage, offset, size, stride)}, records))
+    refused_before_torch(tmp_path / "cnn.pt", monkeypatch)
+
+
+def test_the_same_numbers_inside_their_storage_are_read(tmp_path):
+    """The known answer beside the refusals above: (2, 3) from element 4 ends on the storage's last element."""
+    storage = Storage("0", 10)
+    (tmp_path / "cnn.pt").write_bytes(torch_zip({"fc2.bias": Rebuilt(storage, 4, (2, 3), (3, 1))},
+                                                {"0": torch.arange(10.).numpy().tobytes()}))
+    assert "Missing: conv1.bias" in sentence(refused(tmp_path / "cnn.pt", "own.error.layers"))
+    (tmp_path / "v.pt").write_bytes(torch_zip({"v": Rebuilt(storage, 4, (2, 3), (3, 1))},
+                                              {"0": torch.arange(10.).numpy().tobytes()}))
+    assert torch.load(tmp_path / "v.pt", weights_only=True)["v"].tolist() == [[4, 5, 6], [7, 8, 9]]
+
+
+def test_a_storage_named_twice_with_two_sizes_is_refused(tmp_path, monkeypatch):
+    state = {"a": Rebuilt(Storage("0", 2), 0, (2,), (1,)), "b": Rebuilt(Storage("0", 10), 0, (10,), (1,))}
+    (tmp_path / "cnn.pt").write_bytes(torch_zip(state, {"0": bytes(40)}))
+    refused_before_torch(tmp_path / "cnn.pt", monkeypatch)
+
+
+@pytest.mark.parametrize("cls", [torch.ComplexFloatStorage, torch.QInt8Storage])
+def test_storages_of_no_weights_dtype_are_refused(tmp_path, monkeypatch, cls):
+    (tmp_path / "cnn.pt").write_bytes(torch_zip({"fc2.bias": Rebuilt(Storage("0", 10, cls), 0, (10,), (1,))},
+                                                {"0": bytes(160)}))
+    refused_before_torch(tmp_path / "cnn.pt", monkeypatch)
+
+
+def test_what_a_state_dict_never_holds_is_refused_before_torch(model, tmp_path, monkeypatch):
+    extra = model.state_dict()
+    extra.note = "an attribute"  # pickled beside _metadata
+    nested = {"fc2": {"bias": torch.zeros(10)}}
+    listed = {"fc2.bias": [torch.zeros(10)]}
+    many = {f"w{i}": torch.zeros(1) for i in range(MAX_TENSORS + 1)}
+    for i, state in enumerate([extra, nested, listed, many, {"x": 3}, [torch.zeros(1)]]):
+        torch.save(state, tmp_path / f"{i}.pt")
+        refused_before_torch(tmp_path / f"{i}.pt", monkeypatch)
+
+
+def test_a_legacy_file_whose_storages_are_cut_short_is_refused_before_torch(model, tmp_path, monkeypatch):
+    torch.save(model.state_dict(), tmp_path / "cnn.pt", _use_new_zipfile_serialization=False)
+    data = (tmp_path / "cnn.pt").read_bytes()
+    (tmp_path / "short.pt").write_bytes(data[:-1])
+    refused_before_torch(tmp_path / "short.pt", monkeypatch)
+
+
+def test_a_safetensors_file_of_too_many_tensors_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    save_file({f"w{i}": torch.zeros(0) for i in range(MAX_TENSORS + 1)}, str(tmp_path / "many.safetensors"))
+    monkeypatch.setattr(own_model, "load_safetensors", lambda *a: pytest.fail("safetensors was reached"))
+    refused(tmp_path / "many.safetensors", "own.error.not_weights")
+    header = json.dumps({"w": {"dtype": "F32", "shape": [MAX_ELEMENTS + 1], "data_offsets": [0, 4]}}).encode()
+    (tmp_path / "big.safetensors").write_bytes(len(header).to_bytes(8, "little") + header + bytes(4))
+    refused(tmp_path / "big.safetensors", "own.error.not_weights")
