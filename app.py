@@ -26,7 +26,7 @@ from mnist_cnn.handlers import NEUTRAL, SANDBOX, WHAT_IF, Page, Pen
 from mnist_cnn.inputs import MAX_DRAWING
 from mnist_cnn.mistakes import StaleMistakesError, load_mistakes
 from mnist_cnn.model import Net
-from mnist_cnn.own_model import NETWORK_IDLE, accuracy, accuracy_digits
+from mnist_cnn.own_model import accuracy, accuracy_digits
 from mnist_cnn.page_blocks import PageBlocks
 from mnist_cnn.render_detail import DETAIL_CSS, mistakes_intro
 from mnist_cnn.sessions import lean_sessions
@@ -272,9 +272,8 @@ def layout(page: Page) -> dict[str, gr.components.Component]:
     with gr.Accordion(SAY("explain.title"), open=False):
         for key in ("explain.padding", "explain.stride", "explain.dim1"):
             gr.Markdown(SAY(key))
-    for key in ("current", "original", "chosen"):  # the session's own things, gone with it
+    for key in ("current", "original", "chosen", "network"):  # the session's own things, gone with it
         ui[key] = gr.State(None, time_to_live=SESSION_TTL)
-    ui["network"] = gr.State(None, time_to_live=NETWORK_IDLE)  # kept afresh by each event that reads with it
     ui["pen"] = gr.State(Pen())  # changed in place, never sent: it lives as long as the session
     ui["api-file"] = ApiFile(label="image", visible=False)  # the /predict endpoint's own input and output
     ui["api-label"] = gr.Label(label="confidences", visible=False)
@@ -290,24 +289,15 @@ def wire(page: Page, ui: dict) -> None:
     def on(trigger, handler, inputs: list, outputs: list, data: str | None = None, **options):
         """Run handler on trigger; with data, its first argument is that field of the event's data (the picked
         button's "index", the pad's count "n"), unchecked: a client may send any JSON there, or none."""
-        # an event that reads with the session's own network sets it again, so that it expires NETWORK_IDLE after
-        # the session's last use of it, not after its upload
-        kept = inputs.index(ui["network"]) if ui["network"] in inputs and ui["network"] not in outputs else None
-        if kept is not None:
-            outputs = [*outputs, ui["network"]]
-
-        def named(out: dict, args: tuple):
-            out = {ui[k]: v for k, v in out.items() if k in ui}
-            if kept is not None and args[kept] is not None:
-                out.setdefault(ui["network"], args[kept])
-            return out or gr.skip()
+        def named(out: dict):
+            return {ui[k]: v for k, v in out.items() if k in ui} or gr.skip()
         if data:  # Gradio hands gr.EventData to a first parameter with that type hint
             def call(evt: gr.EventData, *args):
                 sent = evt._data if isinstance(evt._data, dict) else {}
-                return named(handler(sent.get(data), *args), args)
+                return named(handler(sent.get(data), *args))
         else:
             def call(*args):
-                return named(handler(*args), args)
+                return named(handler(*args))
         # its name in Gradio's logs, traces and routes: the handler's, not "call"
         call.__name__ = getattr(handler, "__name__", None) or handler.func.__name__
         if inputs and inputs[-1] is ui["lang"]:  # the page's language as it is when the event goes out

@@ -278,28 +278,3 @@ def test_misread_digits_are_captioned_with_the_label_and_guess_in_both_languages
     assert '<span class="l-en" lang="en">4 → 9 (87%)</span>' in html
     assert '<span class="l-es" lang="es">4 → 9 (87\u00a0%)</span>' in html
     assert picture(html).size == (28, 28) and picture(html).getpixel((6, 5)) == 255
-
-
-def test_a_visitor_s_network_expires_ten_minutes_after_its_last_use_not_after_its_upload(served, app_url, tmp_path):
-    """Each event that reads with the session's own network sets it again, which restarts its time to live."""
-    import httpx
-
-    from harness import call, events, pad_data
-    from mnist_cnn.model import Net
-    from mnist_cnn.own_model import NETWORK_IDLE
-
-    path = tmp_path / "mine.pt"
-    torch.save(Net().state_dict(), path)
-    with open(path, "rb") as f:
-        kept = httpx.post(app_url + "gradio_api/upload", files={"files": ("mine.pt", f)}, timeout=20).json()[0]
-    by_trigger = {e["on"]: e for e in events(app_url)}
-    own, pad = by_trigger["own-upload", "upload"], by_trigger["draw", "drawn"]
-    session = uuid.uuid4().hex
-    file = {"path": kept, "orig_name": "mine.pt", "meta": {"_type": "gradio.FileData"}}
-    assert call(app_url, own["fn_index"], [file, None, None, None, "en"], session=session)["success"]
-    network = next(b for b in served.blocks.values() if isinstance(b, gr.State) and b.time_to_live == NETWORK_IDLE)
-    held = served.state_holder[session]
-    uploaded_at = held._state_ttl[network._id][1]
-    assert held.state_data[network._id] is not None
-    assert call(app_url, pad["fn_index"], pad_data(drawing([[(0.5, 0.05), (0.5, 0.95)]])), session=session)["success"]
-    assert held._state_ttl[network._id][1] > uploaded_at and held.state_data[network._id] is not None
