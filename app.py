@@ -26,7 +26,7 @@ from mnist_cnn.handlers import NEUTRAL, SANDBOX, WHAT_IF, Page, Pen
 from mnist_cnn.inputs import MAX_DRAWING
 from mnist_cnn.mistakes import StaleMistakesError, load_mistakes
 from mnist_cnn.model import Net
-from mnist_cnn.own_model import accuracy, accuracy_digits
+from mnist_cnn.own_model import NETWORK_IDLE, accuracy, accuracy_digits
 from mnist_cnn.page_blocks import PageBlocks
 from mnist_cnn.render_detail import DETAIL_CSS, mistakes_intro
 from mnist_cnn.sessions import lean_sessions
@@ -50,7 +50,7 @@ PRIVATE = {"api_visibility": "private", "show_progress": "hidden"}  # the page's
 # waiting, those messages cost the server more than the network does (bench/bench_load.py).
 QUEUE = {"status_update_rate": 1, "max_size": 256}  # 256 waiting: a few seconds of work, then "queue is full"
 CACHE_CLEANUP = (600, 600)  # every 10 minutes, Gradio deletes the uploads it keeps that are older than 10 minutes
-SESSION_TTL = 3600  # seconds a session's own state (its reading, its chosen filter) lives after its last change
+SESSION_TTL = 3600  # seconds a session's own state (its reading, its chosen filter) lives after its last use
 
 CSS = """
 #mistakes img, #examples img { image-rendering: pixelated; }
@@ -272,8 +272,9 @@ def layout(page: Page) -> dict[str, gr.components.Component]:
     with gr.Accordion(SAY("explain.title"), open=False):
         for key in ("explain.padding", "explain.stride", "explain.dim1"):
             gr.Markdown(SAY(key))
-    for key in ("current", "original", "chosen", "network"):  # the session's own things, gone with it
+    for key in ("current", "original", "chosen"):  # the session's own things, gone with it
         ui[key] = gr.State(None, time_to_live=SESSION_TTL)
+    ui["network"] = gr.State(None, time_to_live=NETWORK_IDLE)  # a visitor's network, gone when left unused
     ui["pen"] = gr.State(Pen())  # changed in place, never sent: it lives as long as the session
     ui["api-file"] = ApiFile(label="image", visible=False)  # the /predict endpoint's own input and output
     ui["api-label"] = gr.Label(label="confidences", visible=False)

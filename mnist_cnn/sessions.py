@@ -1,6 +1,7 @@
 """Gradio's per-session state, without the copy of every component's config and last value that Gradio keeps in each
 session only to write deep links (gr.DeepLinkButton, which this page has none of): 212 KB per session before any
-drawing, 328 KB after one, and 26 ms to build for each new session (issues 12 and 15)."""
+drawing, 328 KB after one, and 26 ms to build for each new session. Its States expire after their last use."""
+import datetime
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,6 +30,14 @@ class LeanSession(SessionState):
         self.config_values = Unkept()
         self.state_data, self._state_ttl, self.is_closed = {}, {}, False
         self.STATE_TTL_WHEN_CLOSED = 1 if os.getenv("GRADIO_IS_E2E_TEST", None) else 3600
+
+    def __getitem__(self, key: int):
+        """A block's value, as Gradio's; a State an event reads (its input) starts its time to live again, so that
+        it expires that long after the session last used it, not after it was last set (Gradio's rule)."""
+        value = super().__getitem__(key)
+        if key in self._state_ttl:
+            self._state_ttl[key] = (self._state_ttl[key][0], datetime.datetime.now())
+        return value
 
     def _update_config(self, key: int) -> None:
         """Gradio copies a block's changed config here; nothing is kept, so nothing is built."""

@@ -44,3 +44,39 @@ def test_the_served_apps_sessions_keep_no_copy_and_still_carry_their_state(serve
     moved = call(app_url, fn_index["shift-x", "input"], [None, 1, 0, 0, 1, 0, None, None, "en"], session=session)
     assert moved["success"] and "Output: 7 with probability" in json.dumps(moved["output"]["data"])
     assert state.config_values == {}
+
+
+def test_a_state_an_event_reads_lives_on_from_then_and_gradio_s_own_rule_is_from_its_last_change(model, served,
+                                                                                                 app_url, tmp_path):
+    """A visitor's network expires NETWORK_IDLE after the session last read with it, not after its upload (Gradio
+    counts a State's time to live from its last change only)."""
+    import gradio as gr
+    import httpx
+    import torch
+
+    from harness import events
+    from mnist_cnn.model import Net
+    from mnist_cnn.own_model import NETWORK_IDLE
+
+    demo = app.build(model)
+    state = next(b for b in demo.blocks.values() if isinstance(b, gr.State) and b.time_to_live == NETWORK_IDLE)
+    for kind, refreshed in ((SessionState, False), (LeanSession, True)):
+        held = kind(demo)
+        held[state._id] = "a network"
+        set_at = held._state_ttl[state._id][1]
+        assert held[state._id] == "a network"
+        assert (held._state_ttl[state._id][1] > set_at) is refreshed, kind.__name__
+    path = tmp_path / "mine.pt"  # and in the served app, through the page's events
+    torch.save(Net().state_dict(), path)
+    with open(path, "rb") as f:
+        kept = httpx.post(app_url + "gradio_api/upload", files={"files": ("mine.pt", f)}, timeout=20).json()[0]
+    by_trigger = {e["on"]: e for e in events(app_url)}
+    own, pad = by_trigger["own-upload", "upload"], by_trigger["draw", "drawn"]
+    session = uuid.uuid4().hex
+    file = {"path": kept, "orig_name": "mine.pt", "meta": {"_type": "gradio.FileData"}}
+    assert call(app_url, own["fn_index"], [file, None, None, None, "en"], session=session)["success"]
+    network = next(b for b in served.blocks.values() if isinstance(b, gr.State) and b.time_to_live == NETWORK_IDLE)
+    held = served.state_holder[session]
+    uploaded_at = held._state_ttl[network._id][1]
+    assert call(app_url, pad["fn_index"], pad_data(data_url(draw_strokes(SEVEN))), session=session)["success"]
+    assert held._state_ttl[network._id][1] > uploaded_at and held.state_data[network._id] is not None
