@@ -32,12 +32,13 @@ from mnist_cnn.render_detail import DETAIL_CSS, mistakes_intro
 from mnist_cnn.sessions import lean_sessions
 from mnist_cnn.snapshots import StaleSnapshotsError, load_loss_curve, load_snapshots
 from mnist_cnn.upload_folder import keep_clean
+from mnist_cnn.worker import READERS
 from mnist_cnn.widgets import (CLEAR_JS, DRAWN_JS, UNDO_JS, ApiFile, Radio, Slider, UploadButton, drawing_pad,
                                html_view, language_switch, status_line, with_page_language)
 
 EXAMPLE_DIGITS = range(10)  # one real MNIST test digit of each class
 # Every event that runs the network shares these slots. Two keep both cores busy (one torch thread each) while a
-# large upload is read; more only add memory: reading a 5000×5000 PNG (the pixel limit) peaks at ~200 MB.
+# large upload is read (in a worker process, mnist_cnn/worker.py, which has as many); more would only wait.
 CNN = {"concurrency_id": "cnn", "concurrency_limit": 2}
 LIVE = {"concurrency_id": "live", "concurrency_limit": 1}  # the readings made while the pen still moves
 AFTER = {"concurrency_id": "after", "concurrency_limit": 1}  # the experiments that follow a reading
@@ -392,6 +393,7 @@ def main() -> None:
     torch.set_num_threads(1)  # one small image at a time: more threads only add overhead
     few_malloc_arenas()  # before the server starts its threads
     demo = build(model, args.weights)
+    READERS.warm()  # the first upload's reader, started before anyone waits for it
     # GRADIO_SERVER_NAME and GRADIO_SERVER_PORT are read by launch() itself
     if args.share:  # the public link's visitors reach the app from this machine: none of them is a trusted proxy
         os.environ.setdefault("FORWARDED_ALLOW_IPS", "")

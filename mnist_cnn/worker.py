@@ -218,6 +218,10 @@ class Readers:
                 self.started -= 1
             self.free.notify()
 
+    def warm(self) -> None:
+        """One worker started now, so that the first upload does not wait for it."""
+        self.give(self.take())
+
     def read(self, path: str | Path | None = None, data: bytes = b"") -> np.ndarray:
         """A file's grey levels (by its path, or its bytes), read by a worker within the budget."""
         header = {"seconds": self.seconds, **({"path": os.path.abspath(path)} if path is not None else {})}
