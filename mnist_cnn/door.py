@@ -252,9 +252,13 @@ class Door:
                 message = {**message, "headers": [*message.get("headers", []), *HEADERS]}
             await send(message)
         try:
+            if gradio_internals.STRIKES_BY_ADDRESS.shut_out((scope.get("client") or (None, 0))[0]):
+                raise Refusal(429, "error.shut_out", seconds=gradio_internals.SHUT_OUT_SECONDS)
             receive = await self.check(scope, receive)
             await self.app(scope, receive, guarded)
         except Refusal as refusal:
+            if refusal.status != 429:  # a fair share's refusal may come to a real page; the others never do
+                gradio_internals.STRIKES_BY_ADDRESS.strike((scope.get("client") or (None, 0))[0])
             log.warning("refused %s %.80s: %s", scope["method"], scope["path"], refusal.key, extra={"kind": refusal.key})
             if not started:
                 await self.refuse(scope, guarded, refusal)

@@ -6,6 +6,7 @@ import collections
 import importlib.metadata
 import os
 import resource
+import time
 from collections.abc import Iterator
 
 import gradio as gr
@@ -28,6 +29,12 @@ MAX_HEADER_BYTES = 16 * 1024  # a request's line and headers (h11's default, sai
 PER_ADDRESS = 256  # open connections of one client address: a class of 30 behind one school router holds ~8 each
 CONNECTIONS = 4096  # open connections in all; beyond, a new one is closed at once
 FILE_HANDLES = CONNECTIONS + 1024  # the soft limit raised to at least this, for the uploads, weights and logs
+# An address whose requests the door refused STRIKES times within STRIKE_SECONDS is shut out for SHUT_OUT_SECONDS:
+# its connections are closed before a byte is read. The page never sends what the door refuses; a class of 30
+# behind one router, whose pages all reconnect after a restart, makes about 30 refusals.
+STRIKES = 100
+STRIKE_SECONDS = 10
+SHUT_OUT_SECONDS = 30
 
 
 def trusted(address: str | None) -> bool:
@@ -40,6 +47,40 @@ def trusted(address: str | None) -> bool:
 
 
 TRUSTED: dict[str, _TrustedHosts] = {}  # FORWARDED_ALLOW_IPS -> the addresses it names, parsed as uvicorn does
+
+
+class Strikes:
+    """The door's refusals by client address, and the addresses shut out for too many of them."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, collections.deque] = {}
+        self.until: dict[str, float] = {}
+
+    def strike(self, address: str | None, now: float | None = None) -> None:
+        """One refusal of address's request; the one that makes STRIKES in STRIKE_SECONDS shuts it out."""
+        if address is None or trusted(address):
+            return
+        now = time.monotonic() if now is None else now
+        if len(self.times) > 10_000:  # many addresses at once: forget those with no recent refusal
+            self.times = {a: t for a, t in self.times.items() if t and now - t[-1] < STRIKE_SECONDS}
+        times = self.times.setdefault(address, collections.deque(maxlen=STRIKES))
+        times.append(now)
+        if len(times) == STRIKES and now - times[0] < STRIKE_SECONDS:
+            self.until[address] = now + SHUT_OUT_SECONDS
+            times.clear()
+
+    def shut_out(self, address: str | None, now: float | None = None) -> bool:
+        """Whether address is shut out now."""
+        until = self.until.get(address)
+        if until is None:
+            return False
+        if (time.monotonic() if now is None else now) < until:
+            return True
+        del self.until[address]
+        return False
+
+
+STRIKES_BY_ADDRESS = Strikes()
 
 
 def queue(blocks: gr.Blocks):
@@ -70,8 +111,9 @@ def is_event(blocks: gr.Blocks, event_id: str) -> bool:
 
 class GuardedProtocol(H11Protocol):
     """uvicorn's HTTP/1.1 connection (h11), with the deadlines and limits uvicorn does not have: a request's header
-    and body must arrive in time, and one address (or all of them) may hold only so many connections. Connections
-    from a trusted proxy (trusted()) count only towards the total."""
+    and body must arrive in time, one address (or all of them) may hold only so many connections, and an address
+    shut out (Strikes) is closed at once. Connections from a trusted proxy (trusted()) count only towards the
+    total."""
 
     open_by_address: collections.Counter = collections.Counter()
 
@@ -88,7 +130,7 @@ class GuardedProtocol(H11Protocol):
         super().connection_made(transport)
         self.address = self.client[0] if self.client else None
         self.open_by_address[self.address] += 1
-        if len(self.connections) > CONNECTIONS or \
+        if len(self.connections) > CONNECTIONS or STRIKES_BY_ADDRESS.shut_out(self.address) or \
                 (not trusted(self.address) and self.open_by_address[self.address] > PER_ADDRESS):
             transport.abort()  # nothing sent: the client learns no more than from a full server
             return
@@ -104,8 +146,10 @@ class GuardedProtocol(H11Protocol):
         super().connection_lost(exc)
 
     def handle_events(self) -> None:
-        """uvicorn's; a new request notes when it started."""
+        """uvicorn's, unless its address is shut out; a new request notes when it started."""
         before = self.cycle
+        if STRIKES_BY_ADDRESS.shut_out(self.address):  # shut out while this connection was open
+            return self.transport.abort()
         super().handle_events()
         if self.cycle is not before:
             self.request_started = self.loop.time()

@@ -59,3 +59,21 @@ def test_trusted_proxies_are_this_machine_unless_told(monkeypatch, address, trus
     assert gradio_internals.trusted(address) is trusted
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", "")
     assert gradio_internals.trusted(address) is False
+
+
+def test_an_address_is_shut_out_after_its_strikes_and_let_in_again_after_a_while():
+    strikes, now = gradio_internals.Strikes(), 1000.0
+    for i in range(gradio_internals.STRIKES - 1):
+        strikes.strike("127.0.0.20", now + i * 0.01)
+    assert not strikes.shut_out("127.0.0.20", now + 1)
+    strikes.strike("127.0.0.20", now + 1)
+    assert strikes.shut_out("127.0.0.20", now + 2) and not strikes.shut_out("127.0.0.21", now + 2)
+    assert not strikes.shut_out("127.0.0.20", now + 2 + gradio_internals.SHUT_OUT_SECONDS)
+    slow = gradio_internals.Strikes()  # as many refusals, spread over more than STRIKE_SECONDS
+    for i in range(gradio_internals.STRIKES):
+        slow.strike("127.0.0.22", now + i * gradio_internals.STRIKE_SECONDS / 50)
+    assert not slow.shut_out("127.0.0.22", now + gradio_internals.STRIKE_SECONDS * 2)
+    trusted = gradio_internals.Strikes()
+    for i in range(2 * gradio_internals.STRIKES):
+        trusted.strike("127.0.0.1", now)
+    assert not trusted.shut_out("127.0.0.1", now)

@@ -303,3 +303,21 @@ def test_the_page_passes_its_own_content_security_policy(open_page, digit_stroke
     draw(page, digit_strokes["7"])
     page.wait_for_function("document.querySelector('#prediction')?.innerText.includes('7')")
     assert refused == []
+
+
+def test_2_an_address_that_floods_refused_routes_is_shut_out_and_others_are_not(app_url, pen_up, drawing):
+    """32 clients sending /run/predict as fast as they can cost Python a request each; past STRIKES refusals in
+    STRIKE_SECONDS their address is closed before a byte is read."""
+    body = json.dumps({"data": pad_data(drawing), "fn_index": pen_up})
+    answers = []
+    with client("127.0.0.11") as c:
+        for _ in range(gradio_internals.STRIKES + 20):
+            try:
+                answers.append(c.post(app_url.rstrip("/") + "/gradio_api/run/predict", content=body).status_code)
+            except httpx.TransportError:
+                answers.append("closed")
+    assert answers[:gradio_internals.STRIKES] == [404] * gradio_internals.STRIKES
+    assert set(answers[gradio_internals.STRIKES + 1:]) == {"closed"}
+    assert Session(app_url, timeout=60).call(pen_up, pad_data(drawing))["success"]
+    with client("127.0.0.12") as c:
+        assert c.get(app_url).status_code == 200
