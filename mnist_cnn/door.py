@@ -22,6 +22,7 @@ from .own_model import MAX_BYTES as MAX_UPLOAD
 
 MAX_BODY = 1_500_000  # bytes of an event's JSON: a pad's data URL (at most 1 MB) and its wrapping
 MULTIPART_SLACK = 64 * 1024  # an upload's body: its file, and the part's boundary and headers
+JOIN = "/gradio_api/queue/join"  # where the page sends its events
 UPLOAD_FIELD = "files"  # the one part of an upload, as Gradio's page and client name it
 SESSION = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the page's random session hash (gradio_client's: a uuid)
 EVENT_ID = re.compile(r"[0-9a-f]{32}")  # Gradio's event ids
@@ -256,6 +257,8 @@ class Door:
                 raise Refusal(429, "error.shut_out", seconds=gradio_internals.SHUT_OUT_SECONDS)
             receive = await self.check(scope, receive)
             await self.app(scope, receive, guarded)
+            if scope["path"].rstrip("/") == JOIN:  # a new event in the queue: its clients take turns
+                gradio_internals.take_turns(scope["app"].get_blocks())
         except Refusal as refusal:
             if refusal.status != 429:  # a fair share's refusal may come to a real page; the others never do
                 gradio_internals.STRIKES_BY_ADDRESS.strike((scope.get("client") or (None, 0))[0])

@@ -98,6 +98,30 @@ def jobs(blocks: gr.Blocks) -> Iterator[tuple[str, str | None]]:
         yield event.session_hash, client.host if client else None
 
 
+def client_of(event) -> str:
+    """Who sent a queued event, for taking turns: its address, or its session where the address is a trusted
+    proxy's (this machine: the tests, or a public link's tunnel)."""
+    client = getattr(event.request, "client", None)
+    address = client.host if client else None
+    return event.session_hash if address is None or trusted(address) else address
+
+
+def take_turns(blocks: gr.Blocks) -> None:
+    """Gradio's queue, first come first served, reordered so that its clients take turns: in each concurrency
+    group, every client's first waiting event comes before any client's second, and so on, each client's own in the
+    order they came. A visitor's one pen-up then waits behind one event of each flooding client, not all of them.
+    (Gradio takes the first event of a group's list; the list is changed in place, between two awaits.)"""
+    for line in queue(blocks).event_queue_per_concurrency_id.values():
+        if len(line.queue) > 2:
+            turns = collections.Counter()
+            ranked = []
+            for event in line.queue:
+                who = client_of(event)
+                ranked.append((turns[who], len(ranked), event))
+                turns[who] += 1
+            line.queue[:] = [event for *_, event in sorted(ranked, key=lambda r: r[:2])]
+
+
 def is_session(blocks: gr.Blocks, session: str) -> bool:
     """Whether a session has joined the queue and has messages kept for it (what /queue/data streams)."""
     return session in queue(blocks).pending_messages_per_session.keys()

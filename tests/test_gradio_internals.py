@@ -77,3 +77,39 @@ def test_an_address_is_shut_out_after_its_strikes_and_let_in_again_after_a_while
     for i in range(2 * gradio_internals.STRIKES):
         trusted.strike("127.0.0.1", now)
     assert not trusted.shut_out("127.0.0.1", now)
+
+
+def test_clients_take_turns_in_each_concurrency_group_each_keeping_its_own_order():
+    from types import SimpleNamespace
+
+    def event(address: str, session: str):
+        return SimpleNamespace(session_hash=session, request=SimpleNamespace(client=SimpleNamespace(host=address)))
+    flood = [event("127.0.0.30", f"f{i}") for i in range(5)]
+    other = [event("127.0.0.31", "o1"), event("127.0.0.31", "o2")]
+    local = [event("127.0.0.1", "tab1"), event("127.0.0.1", "tab2")]  # this machine's: each session its own turn
+    visitor = event("127.0.0.32", "v")
+    line = SimpleNamespace(queue=[*flood, other[0], local[0], other[1], local[1], visitor])
+    blocks = SimpleNamespace(_queue=SimpleNamespace(event_queue_per_concurrency_id={"pen": line}))
+    gradio_internals.take_turns(blocks)
+    assert line.queue == [flood[0], other[0], local[0], local[1], visitor, flood[1], other[1], *flood[2:]]
+
+
+def test_in_the_served_queue_a_visitor_waits_behind_one_event_of_a_flooding_client(served, app_url):
+    """A client that joins 40 pen-ups at once: the visitor who joins next is second in line, not 41st."""
+    import httpx
+
+    pen_up = next(e["fn_index"] for e in events(app_url) if e["on"] == ("draw", "drawn"))
+    drawing = data_url(draw_strokes([[(0.5, 0.05), (0.5, 0.95)]]))
+
+    def join(c: httpx.Client, session: str) -> str:
+        body = {"data": pad_data(drawing), "fn_index": pen_up, "session_hash": session, "event_data": None,
+                "trigger_id": None}
+        return c.post(app_url + "gradio_api/queue/join", json=body).json().get("event_id")
+    line = served._queue.event_queue_per_concurrency_id
+    with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.33"), timeout=20) as flood, \
+            httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.34"), timeout=20) as visitor:
+        for i in range(40):
+            join(flood, f"flood{i}")
+        mine = join(visitor, "visitor")
+        waiting = [e._id for q in line.values() for e in q.queue]
+    assert mine is not None and (mine not in waiting or waiting.index(mine) <= 1)
