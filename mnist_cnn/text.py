@@ -63,6 +63,13 @@ EN = {
     "error.side": "The image is too long or too tall (%(width)s×%(height)s pixels); no side may exceed %(limit)s "
                   "pixels.",
     "error.mode": "Images of this kind (%(mode)s) cannot be read: use PNG, JPEG, GIF, BMP or WebP.",
+    # Said by nginx in front of several processes of the app (deploy/), and by the page when its process is lost
+    "error.limited": "Too many requests at once from here: wait a moment, then try again.",
+    "error.upload_size": "The file is too large: files of at most %(limit)s MB are read.",
+    "error.unavailable": "The app is not answering at the moment; this page tries again by itself every few seconds.",
+    "error.session": "This server holds no session of that name: reload the page.",
+    "replica.lost": "The server that held this page stopped, so this is a fresh page: your drawing, your choices and "
+                    "any network you uploaded are gone. Draw your digit again.",
 
     # Alt texts and button names, filled in per reading
     "alt.input28": "Preparing the drawing: its ink, a box of %(w)s×%(h)s pixels, scaled to %(dw)s×%(dh)s and "
@@ -425,6 +432,13 @@ ES = {
     "error.side": "La imagen es demasiado larga o alta (%(width)s×%(height)s píxeles); ningún lado puede pasar de "
                   "%(limit)s píxeles.",
     "error.mode": "Las imágenes de este tipo (%(mode)s) no se pueden leer: usa PNG, JPEG, GIF, BMP o WebP.",
+    "error.limited": "Demasiadas peticiones a la vez desde aquí: espera un momento y vuelve a intentarlo.",
+    "error.upload_size": "El archivo es demasiado grande: se leen archivos de %(limit)s MB como mucho.",
+    "error.unavailable": "La aplicación no responde en este momento; esta página vuelve a intentarlo sola cada pocos "
+                         "segundos.",
+    "error.session": "Este servidor no tiene ninguna sesión con ese nombre: vuelve a cargar la página.",
+    "replica.lost": "El servidor que tenía esta página se detuvo, así que esta es una página nueva: tu dibujo, tus "
+                    "elecciones y la red que hayas subido se han perdido. Vuelve a dibujar tu dígito.",
 
     "alt.input28": "Preparación del dibujo: su trazo, un recuadro de %(w)s×%(h)s píxeles, escalado a "
                    "%(dw)s×%(dh)s y centrado en 28×28",
