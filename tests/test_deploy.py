@@ -1,0 +1,250 @@
+"""deploy/: two processes of the app behind this machine's nginx, started by deploy/serve.py as a person would. A
+visitor's calls all reach one replica; a flood from one address is refused and a visitor elsewhere is not; streams
+pass unbuffered; a visitor whose replica is killed gets one sentence in the page's language and a fresh page on the
+other replica; SIGTERM stops everything. (Throughput and failover timings: bench/bench_replicas.py.)
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from bench.bench_load import PadUser, frames, pad_events
+from deploy import serve
+from harness import REPO, VERIFY, draw, free_port, open_app
+from mnist_cnn.door import MAX_BODY
+from mnist_cnn.text import EN, ES
+from mnist_cnn.widgets import LIVE_MS
+
+NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+SEVEN = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]
+ONE = [[(0.5, 0.05), (0.5, 0.95)]]
+ZERO = [[(0.5 + 0.3 * x, 0.5 - 0.45 * y) for x, y in
+         [(0, 1), (0.7, 0.7), (1, 0), (0.7, -0.7), (0, -1), (-0.7, -0.7), (-1, 0), (-0.7, 0.7), (0, 1)]]]
+
+
+def nginx_here() -> None:
+    """Skip where nginx is not installed (in CI it must be: the README's test command installs it)."""
+    if not NGINX:
+        if os.environ.get("CI"):
+            pytest.fail("nginx is missing: the README's test command installs it (apt-get install nginx)")
+        pytest.skip("needs nginx (apt-get install nginx)")
+
+
+class Deployed:
+    """deploy/serve.py running: its process, its URL, its replicas' pids by address, and what it printed."""
+
+    def __init__(self, folder):
+        self.port, self.log = free_port(), folder / "serve.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "deploy/serve.py", "--replicas", "2", "--port", str(self.port), "--first-port",
+             str(free_port()), "--no-restart"], cwd=REPO, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{self.port}/"
+        deadline = time.time() + 300
+        while "Serving" not in self.printed():
+            assert self.process.poll() is None, self.printed()
+            assert time.time() < deadline, "deploy/serve.py did not serve within 300 s"
+            time.sleep(0.5)
+        self.pids = {f"127.0.0.1:{port}": int(pid)
+                     for pid, port in re.findall(r"pid (\d+) on 127\.0\.0\.1:(\d+)", self.printed())}
+
+    def printed(self) -> str:
+        return self.log.read_text()
+
+    def stop(self) -> int:
+        """SIGTERM, as a service manager stops it; its exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(60)
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory):
+    nginx_here()
+    running = Deployed(tmp_path_factory.mktemp("deploy"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def fns(deployed) -> tuple[int, int, int]:
+    """fn_index of the pad's live reading, its pen-up and the experiments after a pen-up, through nginx."""
+    return pad_events(deployed.url)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def test_the_config_holds_the_app_s_own_limits_and_one_server_line_per_replica(tmp_path):
+    nginx_here()
+    config = serve.fill(["127.0.0.1:9001", "127.0.0.1:9002"], "127.0.0.1:9000")
+    assert f"client_max_body_size {MAX_BODY};" in config  # an event's body: what the door lets through
+    assert "client_max_body_size 5308416;" in config  # an upload: 5 MB and its multipart wrapping
+    assert re.findall(r"server (127\.0\.0\.1:900\d) max_fails", config) == ["127.0.0.1:9001", "127.0.0.1:9002"]
+    assert "{{" not in config and EN["error.limited"] in config
+    prefix = serve.prefix_with(config)
+    try:  # nginx itself accepts it, run as whoever runs the tests
+        checked = subprocess.run([*serve.nginx_command(NGINX, prefix), "-t"], capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stderr
+    finally:
+        shutil.rmtree(prefix)
+
+
+def test_a_sentence_nginx_cannot_hold_is_refused(monkeypatch):
+    monkeypatch.setitem(EN, "error.limited", "Wait $remote_addr")  # nginx would read a variable there
+    with pytest.raises(ValueError, match="error.limited"):
+        serve.sentence("error.limited")
+
+
+def test_a_name_resolves_to_one_server_per_address():
+    assert serve.resolve(["localhost:7860", "127.0.0.1:7861"])[-1] == "127.0.0.1:7861"
+    assert "127.0.0.1:7860" in serve.resolve(["localhost:7860"])
+
+
+def test_a_replica_that_exits_is_started_again(tmp_path):
+    script = tmp_path / "idle.py"
+    script.write_text("import time\ntime.sleep(60)\n")
+    replica, nginx = serve.Replica(1, 1, str(script), restart=True), subprocess.Popen(["sleep", "60"])
+    replica.start()
+    first, stop = replica.process, threading.Event()
+    supervising = threading.Thread(target=serve.supervise, args=([replica], nginx, stop))
+    supervising.start()
+    try:
+        first.kill()
+        deadline = time.time() + serve.RESTART_DELAY + 10
+        while replica.process is first and time.time() < deadline:
+            time.sleep(0.2)
+        assert replica.process is not first and replica.process.poll() is None
+    finally:
+        stop.set()
+        supervising.join()
+        serve.stop_all([replica.process, nginx])
+
+
+def test_every_call_of_a_visitor_reaches_one_replica_and_visitors_spread_over_both(deployed, fns, digit_strokes):
+    """12 visitors each draw with the live pen (its readings, the pen-up, its experiments), from 3 addresses: each
+    visitor's answers all come from one replica (nginx's X-Replica header), none fails, and both replicas serve."""
+    drawing = frames(digit_strokes["7"], 4)
+
+    def visit(i: int) -> tuple[set, list]:
+        user = PadUser(deployed.url, fns, uuid.uuid4().hex, timeout=60, address=f"127.0.0.{2 + i % 3}")
+        try:
+            for _ in range(2):
+                user.draw(drawing, LIVE_MS / 1000)
+            return set(user.session.replicas), user.results
+        finally:
+            user.stop()
+
+    with ThreadPoolExecutor(4) as pool:
+        visits = list(pool.map(visit, range(12)))
+    assert all(len(replicas) == 1 for replicas, _ in visits), [r for r, _ in visits]
+    assert all(ok for _, results in visits for *_, ok in results) and sum(len(r) for _, r in visits) == 24
+    assert {r for replicas, _ in visits for r in replicas} == set(deployed.pids)  # 2 ** -11 to fail by chance
+
+
+def test_the_predict_api_works_through_nginx(deployed, tmp_path):
+    from gradio_client import Client, handle_file
+
+    from mnist_cnn.strokes import draw_strokes
+
+    draw_strokes(SEVEN).save(tmp_path / "seven.png")
+    client = Client(deployed.url, verbose=False, ssl_verify=VERIFY)
+    assert client.predict(handle_file(str(tmp_path / "seven.png")), api_name="/predict")["label"] == "7"
+
+
+def test_a_flood_from_one_address_is_refused_and_a_learner_and_a_page_load_elsewhere_are_not(deployed, fns,
+                                                                                              digit_strokes):
+    base = deployed.url.rstrip("/")
+    learner = PadUser(deployed.url, fns, uuid.uuid4().hex, address="127.0.0.3")
+    flooding = httpx.Client(timeout=30, transport=httpx.HTTPTransport(local_address="127.0.0.2"))
+    learned = []
+
+    def learn() -> None:  # a learner at the page's own pace: a live reading every LIVE_MS while the pen moves
+        for _ in range(3):
+            learner.draw(frames(digit_strokes["0"], 12), LIVE_MS / 1000)
+        learned.extend(learner.session.replicas)
+
+    learning = threading.Thread(target=learn)
+    learning.start()
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda _: flooding.get(base + "/gradio_api/info"), range(300)))
+    codes = [a.status_code for a in answers]
+    page = httpx.Client(timeout=30, transport=httpx.HTTPTransport(local_address="127.0.0.4"))
+    loaded = page.get(deployed.url)
+    assets = set(re.findall(r'(?:src|href)="\./(assets/[^"]+)"', loaded.text))
+    page_codes = [loaded.status_code] + [page.get(f"{base}/{a}").status_code for a in assets]
+    learning.join()
+    learner.stop()
+    assert codes.count(429) > 100 and set(codes) <= {200, 429}, sorted(set(codes))
+    assert next(a for a in answers if a.status_code == 429).json() == {"error": EN["error.limited"]}
+    assert assets and set(page_codes) == {200}
+    assert all(ok for *_, ok in learner.results) and len(learner.results) == 3 and learned
+
+
+def test_a_stream_s_first_message_comes_through_at_once(deployed):
+    """Gradio's heartbeat stream sends one message, then the next 15 s later: buffered by nginx, the first would
+    wait for the second."""
+    with httpx.Client(timeout=10) as client:
+        with client.stream("GET", f"{deployed.url}gradio_api/heartbeat/{uuid.uuid4().hex}") as stream:
+            start = time.monotonic()
+            first = next(line for line in stream.iter_lines() if line)
+            assert first == "data: ALIVE" and time.monotonic() - start < 3
+
+
+def test_a_body_over_the_door_s_limit_is_refused_by_nginx_in_json(deployed):
+    answer = httpx.post(deployed.url + "gradio_api/queue/join", content=b"x" * (MAX_BODY + 1))
+    assert answer.status_code == 413 and answer.json() == {"error": EN["error.too_large"]}
+    assert "x-replica" not in answer.headers  # nginx's own answer: no replica saw it
+
+
+def test_a_visitor_whose_replica_dies_gets_the_sentence_and_a_fresh_page_on_the_other(deployed, browser):
+    """In Chromium, in Spanish: a drawing read, the page idle, its replica killed; the next drawing brings the
+    sentence and a fresh page from the other replica, which reads the drawing after it. Nothing shows a
+    traceback, and the other replica's log has none."""
+    page = open_app(browser, deployed.url + "?lang=es", locale="es-ES")
+    replicas = []
+    page.on("response", lambda r: "/gradio_api/" in r.url and r.headers.get("x-replica")
+            and replicas.append(r.headers["x-replica"]))
+    draw(page, SEVEN)
+    expect(page.locator("#prediction .output-class")).to_have_text("7")
+    page.wait_for_timeout(3000)  # the experiments after it answered: nothing on its way
+    mine = replicas[-1]
+    os.kill(deployed.pids[mine], signal.SIGKILL)
+    draw(page, ONE)
+    note = page.locator("#replica-lost")
+    expect(note).to_have_text(ES["replica.lost"], timeout=30_000)
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    page.wait_for_function("() => document.querySelector('#draw canvas[data-ready]')")
+    page.wait_for_timeout(1000)
+    draw(page, ZERO)
+    expect(page.locator("#prediction .output-class")).to_have_text("0", timeout=30_000)
+    other = next(a for a in deployed.pids if a != mine)
+    assert replicas[-1] == other
+    assert "Traceback" not in page.content()
+    assert f"port {mine.rsplit(':', 1)[1]}" in deployed.printed() and "Traceback" not in deployed.printed()
+    page.context.close()
+
+
+def test_sigterm_stops_nginx_and_every_replica(deployed):
+    pids = list(deployed.pids.values())
+    assert deployed.stop() == 0
+    deadline = time.time() + 10
+    while any(map(alive, pids)) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not any(map(alive, pids))
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(deployed.url, timeout=2)
