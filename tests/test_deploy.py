@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -79,6 +80,11 @@ def deployed(tmp_path_factory):
 def fns(deployed) -> tuple[int, int, int]:
     """fn_index of the pad's live reading, its pen-up and the experiments after a pen-up, through nginx."""
     return pad_events(deployed.url)
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def alive(pid: int) -> bool:
@@ -195,14 +201,56 @@ def test_a_flood_from_one_address_is_refused_and_a_learner_and_a_page_load_elsew
     assert all(ok for *_, ok in learner.results) and len(learner.results) == 3 and learned
 
 
-def test_a_stream_s_first_message_comes_through_at_once(deployed):
-    """Gradio's heartbeat stream sends one message, then the next 15 s later: buffered by nginx, the first would
-    wait for the second."""
-    with httpx.Client(timeout=10) as client:
-        with client.stream("GET", f"{deployed.url}gradio_api/heartbeat/{uuid.uuid4().hex}") as stream:
-            start = time.monotonic()
-            first = next(line for line in stream.iter_lines() if line)
-            assert first == "data: ALIVE" and time.monotonic() - start < 3
+class Trickle:
+    """A stand-in for a replica on a free port that answers every request with a stream of Server-Sent Events of the
+    given sizes, one every `pause` seconds, noting when each was sent."""
+
+    def __init__(self, sizes: tuple[int, ...], pause: float):
+        self.sizes, self.pause, self.sent = sizes, pause, []
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.address = "127.0.0.1:%d" % self.server.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self) -> None:
+        while True:
+            connection, _ = self.server.accept()
+            threading.Thread(target=self.stream, args=(connection,), daemon=True).start()
+
+    def stream(self, connection: socket.socket) -> None:
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                               b"Transfer-Encoding: chunked\r\n\r\n")
+            for size in self.sizes:
+                event = b"data: " + b"x" * size + b"\n\n"
+                self.sent.append(time.monotonic())
+                connection.sendall(b"%x\r\n%s\r\n" % (len(event), event))
+                time.sleep(self.pause)
+            connection.sendall(b"0\r\n\r\n")
+
+
+@pytest.mark.parametrize("route", ["gradio_api/queue/data?session_hash=s", "gradio_api/heartbeat/s"])
+def test_event_streams_pass_through_unbuffered(route, tmp_path):
+    """nginx with deploy/nginx.conf in front of a stand-in replica that sends an event the size of a heartbeat, of a
+    small answer and of a live reading (its panels' pictures), each followed by a pause: each arrives as it is sent.
+    Buffered, nginx held each event but the first until the next one came."""
+    nginx_here()
+    trickle, port = Trickle((12, 6_000, 60_000), pause=1.5), free_port()
+    prefix = serve.prefix_with(serve.fill([trickle.address], f"127.0.0.1:{port}"))
+    nginx = subprocess.Popen(serve.nginx_command(NGINX, prefix))
+    try:
+        while not listening(port):
+            time.sleep(0.1)
+        arrived = []
+        with httpx.stream("GET", f"http://127.0.0.1:{port}/{route}", timeout=10) as stream:
+            for line in stream.iter_lines():
+                if line:
+                    arrived.append(time.monotonic())
+        assert len(arrived) == 3 and all(a - s < 0.5 for a, s in zip(arrived, trickle.sent)), \
+            [round(a - s, 2) for a, s in zip(arrived, trickle.sent)]
+    finally:
+        serve.stop_all([nginx])
+        shutil.rmtree(prefix)
 
 
 def test_a_body_over_the_door_s_limit_is_refused_by_nginx_in_json(deployed):
