@@ -3,6 +3,8 @@ visitor's calls all reach one replica; a flood from one address is refused and a
 pass unbuffered; a visitor whose replica is killed gets one sentence in the page's language and a fresh page on the
 other replica; SIGTERM stops everything. (Throughput and failover timings: bench/bench_replicas.py.)
 """
+import contextlib
+import html
 import os
 import re
 import shutil
@@ -229,28 +231,49 @@ class Trickle:
             connection.sendall(b"0\r\n\r\n")
 
 
-@pytest.mark.parametrize("route", ["gradio_api/queue/data?session_hash=s", "gradio_api/heartbeat/s"])
-def test_event_streams_pass_through_unbuffered(route, tmp_path):
-    """nginx with deploy/nginx.conf in front of a stand-in replica that sends an event the size of a heartbeat, of a
-    small answer and of a live reading (its panels' pictures), each followed by a pause: each arrives as it is sent.
-    Buffered, nginx held each event but the first until the next one came."""
+@contextlib.contextmanager
+def nginx_before(servers: list[str]):
+    """This machine's nginx with deploy/nginx.conf filled in for servers, on a free port; yields its URL."""
     nginx_here()
-    trickle, port = Trickle((12, 6_000, 60_000), pause=1.5), free_port()
-    prefix = serve.prefix_with(serve.fill([trickle.address], f"127.0.0.1:{port}"))
+    port = free_port()
+    prefix = serve.prefix_with(serve.fill(servers, f"127.0.0.1:{port}"))
     nginx = subprocess.Popen(serve.nginx_command(NGINX, prefix))
     try:
         while not listening(port):
+            assert nginx.poll() is None
             time.sleep(0.1)
-        arrived = []
-        with httpx.stream("GET", f"http://127.0.0.1:{port}/{route}", timeout=10) as stream:
-            for line in stream.iter_lines():
-                if line:
-                    arrived.append(time.monotonic())
-        assert len(arrived) == 3 and all(a - s < 0.5 for a, s in zip(arrived, trickle.sent)), \
-            [round(a - s, 2) for a, s in zip(arrived, trickle.sent)]
+        yield f"http://127.0.0.1:{port}/"
     finally:
         serve.stop_all([nginx])
         shutil.rmtree(prefix)
+
+
+@pytest.mark.parametrize("route", ["gradio_api/queue/data?session_hash=s", "gradio_api/heartbeat/s"])
+def test_event_streams_pass_through_unbuffered(route):
+    """nginx in front of a stand-in replica that sends an event the size of a heartbeat, of a small answer and of a
+    live reading (its panels' pictures), each followed by a pause: each arrives as it is sent. Buffered, nginx held
+    each event but the first until the next one came."""
+    trickle = Trickle((12, 6_000, 60_000), pause=1.5)
+    with nginx_before([trickle.address]) as url:
+        arrived = []
+        with httpx.stream("GET", url + route, timeout=10) as stream:
+            for line in stream.iter_lines():
+                if line:
+                    arrived.append(time.monotonic())
+    assert len(arrived) == 3 and all(a - s < 0.5 for a, s in zip(arrived, trickle.sent)), \
+        [round(a - s, 2) for a, s in zip(arrived, trickle.sent)]
+
+
+def test_with_no_replica_answering_the_page_says_so_and_the_page_s_client_takes_the_connection_as_lost():
+    with nginx_before([f"127.0.0.1:{free_port()}"]) as url:  # nothing listens there
+        page, call = httpx.get(url), httpx.post(url + "gradio_api/queue/join", json={})
+    assert page.status_code == 503 and page.headers["retry-after"] == "5"
+    assert EN["error.unavailable"] in page.text and html.escape(ES["error.unavailable"]) in page.text
+    assert '<meta http-equiv="refresh"' in page.text  # it tries again by itself
+    # Gradio's client (6.x) takes this error for a lost connection: it waits for the app, then reloads the page
+    assert call.status_code == 502 and call.json() == {"error": "Connection errored out. ",
+                                                       "detail": EN["error.unavailable"]}
+    assert "x-replica" not in call.headers
 
 
 def test_a_body_over_the_door_s_limit_is_refused_by_nginx_in_json(deployed):
