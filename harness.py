@@ -1,9 +1,12 @@
 """What the tests and the benchmarks share: Debian's Chromium, the app served on a free loopback port (in this process
-or a subprocess), the pen on the pad driven by the mouse, and a raw client of Gradio's queue, as an attacker uses it.
+or a subprocess, or as several behind nginx), the pen on the pad driven by the mouse, and a raw client of Gradio's
+queue, as an attacker uses it.
 """
 import contextlib
 import json
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -60,6 +63,37 @@ def serving(script: str = "app.py", port: int = 0, timeout: float = 120, args: t
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+class Deployment:
+    """deploy/serve.py with `replicas` processes of app.py behind this machine's nginx on a free port, started as a
+    person would (options: more of serve.py's); what it prints goes to log. Once it serves: its url, and the pid of
+    each replica by its address."""
+
+    def __init__(self, replicas: int, log: Path, *options: str, timeout: float = 300):
+        self.port, self.log = free_port(), log
+        self.process = subprocess.Popen(
+            [sys.executable, "deploy/serve.py", "--replicas", str(replicas), "--port", str(self.port),
+             "--first-port", str(free_port()), *options], cwd=REPO, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{self.port}/"
+        deadline = time.time() + timeout
+        while "Serving" not in self.printed():
+            if self.process.poll() is not None or time.time() > deadline:
+                self.stop()
+                raise RuntimeError(f"deploy/serve.py did not serve within {timeout:.0f} s:\n{self.printed()}")
+            time.sleep(0.5)
+        self.pids = {f"127.0.0.1:{port}": int(pid)
+                     for pid, port in re.findall(r"pid (\d+) on 127\.0\.0\.1:(\d+)", self.printed())}
+
+    def printed(self) -> str:
+        """What serve.py, nginx and the replicas printed so far."""
+        return self.log.read_text()
+
+    def stop(self) -> int:
+        """SIGTERM, as a service manager stops it; its exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(60)
 
 
 def serves(url: str) -> bool:
@@ -165,6 +199,7 @@ class Session:
         self.base, self.hash, self.timeout = url.rstrip("/") + "/gradio_api", session or uuid.uuid4().hex, timeout
         self.lock, self.answers, self.reader = threading.Lock(), {}, None  # event_id -> Future of its last message
         self.replicas = []  # the X-Replica header of each answer: which process behind nginx gave it (deploy/)
+        self.errors = []  # the messages that ended the answers on their way: a broken stream, "session not found"
         # one connection pool, as a browser keeps
         self.http = httpx.Client(timeout=timeout, verify=VERIFY, cookies=cookies,
                                  transport=httpx.HTTPTransport(local_address=address) if address else None,
@@ -225,6 +260,7 @@ class Session:
     def end(self, message: dict) -> None:
         """Every answer still on its way is message."""
         with self.lock:
+            self.errors.append(message)
             for answer in self.answers.values():
                 if not answer.done():
                     answer.set_result(message)

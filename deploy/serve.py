@@ -5,7 +5,6 @@ replicas that run elsewhere (deploy/compose.yaml).
 """
 import argparse
 import html
-import json
 import os
 import shutil
 import signal
@@ -30,10 +29,14 @@ TEMPLATE = Path(__file__).with_name("nginx.conf")
 # The most requests a learner's page sends in a second: while the pen moves, a live reading at most every LIVE_MS,
 # each a queue join and the stream that brings its answer; then the pen-up and its experiments, two more of each.
 LEARNER_PEAK = 2 * (1000 // LIVE_MS) + 4
-VISITOR_RATE = 2 * LEARNER_PEAK  # per visitor, per second: twice a learner's peak
-VISITOR_BURST = 2 * VISITOR_RATE  # what a visitor may send at once beyond its rate (a page load, a reload)
-CLASS = 40  # learners behind one address (a school's NAT): an address gets this many learners' peaks
-ADDRESS_RATE = CLASS * LEARNER_PEAK
+EVENT_RATE = 2 * LEARNER_PEAK  # events per visitor per second: twice a learner's peak
+EVENT_BURST = 2 * EVENT_RATE  # what a visitor may send at once beyond its rate
+# Other calls per visitor: a page load (the page; gradio_client's config and API info), Gradio's reconnecting (every
+# 2 s), a reload now and then
+CALL_RATE, CALL_BURST = 5, 20
+CLASS = 40  # learners behind one address (a school's NAT)
+FIRST_CALL_RATE, FIRST_CALL_BURST = CLASS // 4, 2 * CLASS  # calls without a cookie, per address: a class loads at once
+ADDRESS_RATE = CLASS * LEARNER_PEAK  # everything from one address
 ADDRESS_BURST = 2 * ADDRESS_RATE
 # Connections open at once: a browser opens at most 6 to one server (HTTP/1.1), its streams among them; a script
 # with gradio_client may run a few calls at once.
@@ -70,8 +73,10 @@ def fill(servers: list[str], listen: str, access_log: str | None = None, templat
     values = {
         "LISTEN": listen, "ACCESS_LOG": f"{access_log} replicas" if access_log else "off",
         "MAX_BODY": str(max_body), "MAX_UPLOAD": str(max_upload + UPLOAD_WRAPPING),
-        "VISITOR_RATE": str(VISITOR_RATE), "VISITOR_BURST": str(VISITOR_BURST),
-        "ADDRESS_RATE": str(ADDRESS_RATE), "ADDRESS_BURST": str(ADDRESS_BURST),
+        "EVENT_RATE": str(EVENT_RATE), "EVENT_BURST": str(EVENT_BURST), "CALL_RATE": str(CALL_RATE),
+        "CALL_BURST": str(CALL_BURST), "FIRST_CALL_RATE": str(FIRST_CALL_RATE),
+        "FIRST_CALL_BURST": str(FIRST_CALL_BURST), "ADDRESS_RATE": str(ADDRESS_RATE),
+        "ADDRESS_BURST": str(ADDRESS_BURST),
         "VISITOR_CONNECTIONS": str(VISITOR_CONNECTIONS), "ADDRESS_CONNECTIONS": str(ADDRESS_CONNECTIONS),
         "TEXT_LIMITED": sentence("error.limited"), "TEXT_TOO_LARGE": sentence("error.too_large"),
         "TEXT_UPLOAD_TOO_LARGE": sentence("error.upload_size", limit=max_upload // 2 ** 20),

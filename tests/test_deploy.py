@@ -11,7 +11,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -23,7 +22,7 @@ from playwright.sync_api import expect
 
 from bench.bench_load import PadUser, frames, pad_events
 from deploy import serve
-from harness import REPO, VERIFY, draw, free_port, open_app
+from harness import VERIFY, Deployment, draw, free_port, open_app
 from mnist_cnn.door import MAX_BODY
 from mnist_cnn.text import EN, ES
 from mnist_cnn.widgets import LIVE_MS
@@ -43,37 +42,10 @@ def nginx_here() -> None:
         pytest.skip("needs nginx (apt-get install nginx)")
 
 
-class Deployed:
-    """deploy/serve.py running: its process, its URL, its replicas' pids by address, and what it printed."""
-
-    def __init__(self, folder):
-        self.port, self.log = free_port(), folder / "serve.log"
-        self.process = subprocess.Popen(
-            [sys.executable, "deploy/serve.py", "--replicas", "2", "--port", str(self.port), "--first-port",
-             str(free_port()), "--no-restart"], cwd=REPO, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
-        self.url = f"http://127.0.0.1:{self.port}/"
-        deadline = time.time() + 300
-        while "Serving" not in self.printed():
-            assert self.process.poll() is None, self.printed()
-            assert time.time() < deadline, "deploy/serve.py did not serve within 300 s"
-            time.sleep(0.5)
-        self.pids = {f"127.0.0.1:{port}": int(pid)
-                     for pid, port in re.findall(r"pid (\d+) on 127\.0\.0\.1:(\d+)", self.printed())}
-
-    def printed(self) -> str:
-        return self.log.read_text()
-
-    def stop(self) -> int:
-        """SIGTERM, as a service manager stops it; its exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(60)
-
-
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory):
     nginx_here()
-    running = Deployed(tmp_path_factory.mktemp("deploy"))
+    running = Deployment(2, tmp_path_factory.mktemp("deploy") / "serve.log", "--no-restart")
     yield running
     running.stop()
 

@@ -1,0 +1,252 @@
+"""Several processes of the app behind nginx (deploy/serve.py), in one run, each client from its own loopback address
+(127.0.0.2, 127.0.0.3, ...), visitors drawing as the page does (bench/bench_load.py's PadUser: the live pen every
+--interval ms, the pen-up, its experiments, and again as soon as they are answered):
+
+- throughput: --visitors at once through nginx in front of 2 replicas and in front of 1 (the same nginx.conf), in
+  alternating turns: drawings read per second (the aim: 2 replicas ≥ 1.5 × 1 replica);
+- stickiness: over the drawings made on 2 replicas (the aim: ≥ 500), answers from another replica than the
+  visitor's first (nginx's X-Replica header) and "session not found" (the aim: 0 and 0);
+- hostile: while the visitors draw, one client floods /gradio_api/info from its own address (--flood calls, 16 at
+  once) and Chromium loads the page with all its assets: how much of the flood nginx refuses (429), what of the page
+  load it refuses (the aim: nothing) and the visitors' pen-up to reading p95 (the aim: ≤ 1 s);
+- failover: while the visitors draw, one replica is killed (SIGKILL). A visitor acts as the page's
+  mnist_cnn/static/replica.js does: an answer from another replica, or a call or stream that fails, is the sentence,
+  and it goes on as a fresh session (the same cookies, as a reloaded page); for each visitor of the killed replica,
+  kill to sentence and sentence to a reading again (the aim: ≤ 5 s), the others' drawings (the aim: none lost), and
+  tracebacks in the replicas' logs (the aim: 0). The page's own reload (1–4 s in Chromium here) is not in it.
+
+Run from the repository root: `python -m bench.bench_replicas`. Everything stays on the loopback interface.
+"""
+import os
+import random
+import re
+import signal
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+from tqdm import tqdm
+
+from bench.bench_load import PadUser, frames, pad_events
+from bench.common import arguments, quantile, spread
+from harness import DEV, VERIFY, Deployment, chromium
+from mnist_cnn.strokes import load_samples
+
+FLOODER, PAGE = "127.0.0.250", "127.0.0.251"  # the flooding client's address; Chromium comes from 127.0.0.1
+
+
+def address(i: int, addresses: int) -> str:
+    """The loopback address of visitor i: visitors share --addresses addresses, as pupils behind a few routers."""
+    return f"127.0.0.{2 + i % addresses}"
+
+
+class Visitor:
+    """One visitor drawing again and again until a deadline, as the page does; with failover on, as the page with
+    replica.js does: an answer from another replica than the session's first, or a drawing not read, is the
+    sentence, and a fresh session follows (the same cookies). Notes when each reading and each sentence came."""
+
+    def __init__(self, url: str, fns: tuple, i: int, args, failover: bool = False):
+        self.url, self.fns, self.args, self.failover = url, fns, args, failover
+        self.where, self.cookies = address(i, args.addresses), httpx.Cookies()
+        self.rng = random.Random(args.seed + i)
+        self.users, self.readings, self.sentences = [], [], []  # PadUsers (one per session); times
+        self.fresh()
+
+    def fresh(self) -> None:
+        self.users.append(PadUser(self.url, self.fns, uuid.uuid4().hex, timeout=self.args.timeout,
+                                  address=self.where, cookies=self.cookies))
+
+    def run(self, pool: list, until: float) -> None:
+        while time.perf_counter() < until:
+            user = self.users[-1]
+            try:
+                user.draw(self.rng.choice(pool), self.args.interval / 1000)
+                read = user.results[-1][2]
+            except Exception:  # a call whose answer never came (counted, not raised: the benchmark reports it)
+                read = False
+                user.results.append((self.args.timeout, self.args.timeout, False))
+            moved = len(set(user.session.replicas)) > 1
+            if self.failover and (moved or not read):
+                self.sentences.append(time.perf_counter())
+                user.stop()
+                self.fresh()
+            elif read:
+                self.readings.append(time.perf_counter())
+        self.users[-1].stop()
+
+    @property
+    def results(self) -> list:
+        return [r for user in self.users for r in user.results]
+
+    def replica(self) -> str | None:
+        """The replica of its first session's first answer."""
+        first = self.users[0].session.replicas
+        return first[0] if first else None
+
+
+def load(url: str, fns: tuple, pool: list, args, failover: bool = False, during=None) -> tuple[list, float]:
+    """--visitors visitors drawing for --seconds at once (during(start) runs beside them); the visitors, the wall
+    time."""
+    visitors = [Visitor(url, fns, i, args, failover) for i in range(args.visitors)]
+    start = time.perf_counter()
+    until = start + args.seconds
+    with ThreadPoolExecutor(len(visitors) + 1) as run:
+        beside = run.submit(during, start) if during else None
+        list(run.map(lambda v: v.run(pool, until), visitors))
+        if beside:
+            beside.result()
+    return visitors, time.perf_counter() - start
+
+
+def flood(url: str, calls: int) -> list[int]:
+    """calls rapid GETs of /gradio_api/info from FLOODER, 16 at once: their status codes."""
+    with httpx.Client(timeout=60, verify=VERIFY, transport=httpx.HTTPTransport(local_address=FLOODER)) as client:
+        with ThreadPoolExecutor(16) as pool:
+            return list(pool.map(lambda _: client.get(url + "gradio_api/info").status_code, range(calls)))
+
+
+def page_load(url: str) -> tuple[list[int], float]:
+    """The page loaded by Chromium with all its assets, its pen working: the status of every response, the seconds."""
+    from playwright.sync_api import sync_playwright
+
+    from mnist_cnn.widgets import PAD_READY_JS
+
+    with sync_playwright() as p:
+        browser = chromium(p)
+        page = browser.new_page()
+        codes = []
+        page.on("response", lambda r: codes.append(r.status))
+        start = time.perf_counter()
+        page.goto(url, timeout=60_000)
+        page.wait_for_function(PAD_READY_JS, timeout=60_000)
+        seconds = time.perf_counter() - start
+        browser.close()
+    return codes, seconds
+
+
+def rate(visitors: list, wall: float) -> float:
+    """Drawings read per second."""
+    return sum(ok for v in visitors for *_, ok in v.results) / wall
+
+
+def pen_up_ms(visitors: list) -> list[float]:
+    return [1000 * r[0] for v in visitors for r in v.results if r[2]]
+
+
+def main() -> None:
+    args = arguments(__doc__, {
+        "visitors": (16, "visitors drawing at once"), "addresses": (4, "loopback addresses the visitors come from"),
+        "seconds": (20.0, "seconds of each turn, and of the hostile and failover parts"),
+        "rounds": (3, "turns of each (1 replica, 2 replicas)"), "frames": (4, "drawings sent per drawing"),
+        "interval": (100.0, "ms between the drawings sent while the pen moves"), "seed": (0, "of the drawings"),
+        "flood": (300, "the flooding client's calls"), "kill_after": (5.0, "seconds into the failover part"),
+        "timeout": (30.0, "seconds one call may take")})
+    rng = random.Random(args.seed)
+    samples = load_samples(DEV)
+    pool = [frames(rng.choice(samples)["strokes"], args.frames) for _ in range(40)]
+    with tempfile.TemporaryDirectory(prefix="bench_replicas_") as tmp:
+        print("starting deploy/serve.py with 1 and with 2 replicas...", flush=True)
+        with ThreadPoolExecutor(2) as start:
+            one, two = start.map(lambda n: Deployment(n, Path(tmp) / f"serve{n}.log", "--no-restart"), (1, 2))
+        try:
+            measure(one, two, pool, args)
+        finally:
+            one.stop()
+            two.stop()
+
+
+def measure(one: Deployment, two: Deployment, pool: list, args) -> None:
+    fns = pad_events(two.url)
+    for deployed in (one, two):  # a first drawing warms each replica up
+        for address_of_visitor in range(len(deployed.pids)):
+            load_one = Visitor(deployed.url, fns, address_of_visitor, args)
+            load_one.users[-1].draw(pool[0], 0)
+            load_one.users[-1].stop()
+
+    runs = {"1 replica": [], "2 replicas": []}
+    for _ in tqdm(range(args.rounds), desc="throughput turns", unit="round"):
+        for name, deployed in (("1 replica", one), ("2 replicas", two)):
+            runs[name].append(load(deployed.url, fns, pool, args))
+    rates = {name: [rate(v, w) for v, w in turns] for name, turns in runs.items()}
+    overall = {name: sum(sum(ok for v in vs for *_, ok in v.results) for vs, _ in turns) / sum(w for _, w in turns)
+               for name, turns in runs.items()}
+    ratio = overall["2 replicas"] / overall["1 replica"]
+    print(f"\nthroughput: {args.visitors} visitors from {args.addresses} addresses, {args.rounds} turns of "
+          f"{args.seconds:.0f} s each, the live pen every {args.interval:.0f} ms for {args.frames - 1} intervals")
+    for name in runs:
+        visitors = [v for vs, _ in runs[name] for v in vs]
+        print(f"  {name:>10}: {overall[name]:5.2f} drawings read/s (turns: "
+              + " ".join(f"{r:.2f}" for r in rates[name]) + f"); pen-up to reading {spread(pen_up_ms(visitors), 95, 0)}"
+              f"; failed {sum(not ok for v in visitors for *_, ok in v.results)}")
+    print(f"  2 replicas / 1 replica: {ratio:.2f} (turn by turn: "
+          + " ".join(f"{b / a:.2f}" for a, b in zip(rates["1 replica"], rates["2 replicas"])) + "; aim: ≥ 1.5)")
+
+    on_two = [v for vs, _ in runs["2 replicas"] for v in vs]
+    drawings = sum(len(v.results) for v in on_two)
+    wrong = sum(sum(r != v.replica() for r in u.session.replicas) for v in on_two for u in v.users)
+    not_found = sum(bool(e.get("session_not_found")) for v in on_two for u in v.users for e in u.session.errors)
+    spread_over = {v.replica() for v in on_two}
+    print(f"stickiness: {drawings} drawings with their experiments on 2 replicas: answers from another replica than "
+          f"the visitor's first: {wrong}; session not found: {not_found}; visitors on "
+          + ", ".join(f"{r}: {sum(v.replica() == r for v in on_two)}" for r in sorted(spread_over, key=str)))
+
+    hostile = {}
+
+    def attack(start: float) -> None:
+        time.sleep(2)
+        with ThreadPoolExecutor(2) as both:
+            flooded, loaded = both.submit(flood, two.url, args.flood), both.submit(page_load, two.url)
+            hostile["flood"], (hostile["page"], hostile["load"]) = flooded.result(), loaded.result()
+
+    visitors, wall = load(two.url, fns, pool, args, during=attack)
+    codes, page = hostile["flood"], hostile["page"]
+    ms = pen_up_ms(visitors)
+    print(f"hostile: {args.flood} rapid calls to /gradio_api/info from {FLOODER}: {codes.count(429)} refused (429), "
+          f"{codes.count(200)} answered, other {len(codes) - codes.count(429) - codes.count(200)}; Chromium's page "
+          f"load meanwhile: {len(page)} responses, {sum(c in (429, 503) for c in page)} refused, "
+          f"{hostile['load']:.1f} s; visitors' pen-up to reading {spread(ms, 95, 0)}, p95 {quantile(ms, 95):.0f} ms "
+          f"(aim: ≤ 1000 ms), {rate(visitors, wall):.2f} drawings read/s")
+
+    killed = {}
+
+    def kill(start: float) -> None:
+        time.sleep(args.kill_after)
+        victim = next(iter(two.pids))
+        killed.update(address=victim, at=time.perf_counter())
+        os.kill(two.pids[victim], signal.SIGKILL)
+
+    visitors, wall = load(two.url, fns, pool, args, failover=True, during=kill)
+    theirs = [v for v in visitors if v.replica() == killed["address"]]
+    others = [v for v in visitors if v.replica() != killed["address"]]
+    told = [min((s for s in v.sentences if s > killed["at"]), default=None) for v in theirs]
+    again = [min((r for r in v.readings if r > s), default=None) if s else None for v, s in zip(theirs, told)]
+    to_sentence = [s - killed["at"] for s in told if s]
+    to_reading = [r - s for s, r in zip(told, again) if s and r]
+    tracebacks = len(re.findall("Traceback", two.printed()))
+    within = sum(1 for s, r in zip(told, again) if s and r and r - killed["at"] <= 5)
+    print(f"failover: replica {killed['address']} killed {args.kill_after:.0f} s into {args.seconds:.0f} s of "
+          f"{args.visitors} visitors; its {len(theirs)} visitors: {len(to_sentence)} got the sentence, kill to "
+          f"sentence {fmt(to_sentence)}, sentence to a reading again {fmt(to_reading)}; {within}/{len(theirs)} "
+          f"read again within 5 s of the kill; the other {len(others)} visitors: "
+          f"{sum(len(v.sentences) for v in others)} sentences, "
+          f"{sum(not ok for v in others for *_, ok in v.results)} drawings not read; tracebacks in the logs: "
+          f"{tracebacks}")
+
+    met = {"2 replicas ≥ 1.5 × 1": ratio >= 1.5, "≥ 500 drawings on 2 replicas": drawings >= 500,
+           "0 from the wrong replica": wrong == 0, "0 session not found": not_found == 0,
+           "flood refused in part": codes.count(429) > 0, "page load never refused": not any(
+               c in (429, 503) for c in page), "visitors' p95 ≤ 1 s under the flood": quantile(ms, 95) <= 1000,
+           "every visitor of the lost replica reads again within 5 s": within == len(theirs) > 0,
+           "the others unaffected": not any(v.sentences for v in others), "0 tracebacks": tracebacks == 0}
+    print("requirements: " + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in met.items()))
+
+
+def fmt(seconds: list[float]) -> str:
+    return f"median {sorted(seconds)[len(seconds) // 2]:.1f} s, max {max(seconds):.1f} s" if seconds else "none"
+
+
+if __name__ == "__main__":
+    main()
