@@ -243,7 +243,7 @@ def hostile_part(two: Deployment, fns: tuple, pool: list, args) -> dict:
     print(f"hostile: {args.flood} rapid calls to /gradio_api/info from {FLOODER}: {codes.count(429)} refused (429), "
           f"{codes.count(200)} answered, other {len(codes) - codes.count(429) - codes.count(200)}; Chromium's page "
           f"load meanwhile: {len(page)} responses, {sum(c in (429, 503) for c in page)} refused, "
-          f"{hostile['load']:.1f} s; visitors' pen-up to reading {spread(ms, 95, 0)}, p95 {quantile(ms, 95):.0f} ms "
+          f"{hostile['load']:.1f} s; visitors' pen-up to reading {spread(ms, 95, 0)} "
           f"(aim: ≤ 1000 ms), {rate(visitors, wall):.2f} drawings read/s")
 
     return {"flood refused in part": codes.count(429) > 0,

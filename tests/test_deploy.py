@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from bench.bench_load import PadUser, frames, pad_events
@@ -255,9 +256,10 @@ def test_a_body_over_the_door_s_limit_is_refused_by_nginx_in_json(deployed):
 
 
 def test_a_visitor_whose_replica_dies_gets_the_sentence_and_a_fresh_page_on_the_other(deployed, browser):
-    """In Chromium, in Spanish: a drawing read, the page idle, its replica killed; the next drawing brings the
-    sentence and a fresh page from the other replica, which reads the drawing after it. Nothing shows a
-    traceback, and the other replica's log has none."""
+    """In Chromium, in Spanish: a drawing read, the page idle, its replica killed, the visitor drawing again at once:
+    the sentence and a fresh page from the other replica (whichever the page noticed first: its line to its replica
+    breaking, or an answer from the other), which reads the drawing after it. Nothing shows a traceback, and the
+    other replica's log has none."""
     page = open_app(browser, deployed.url + "?lang=es", locale="es-ES")
     replicas = []
     page.on("response", lambda r: "/gradio_api/" in r.url and r.headers.get("x-replica")
@@ -267,7 +269,8 @@ def test_a_visitor_whose_replica_dies_gets_the_sentence_and_a_fresh_page_on_the_
     page.wait_for_timeout(3000)  # the experiments after it answered: nothing on its way
     mine = replicas[-1]
     os.kill(deployed.pids[mine], signal.SIGKILL)
-    draw(page, ONE)
+    with contextlib.suppress(PlaywrightError):  # the page may reload under the pen
+        draw(page, ONE)
     note = page.locator("#replica-lost")
     expect(note).to_have_text(ES["replica.lost"], timeout=30_000)
     expect(page.locator("html")).to_have_attribute("lang", "es")

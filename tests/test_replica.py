@@ -1,10 +1,13 @@
-"""The page's watch over its process (mnist_cnn/replica.py, static/replica.js): what it puts in the page's head.
-(What it does in a browser when a replica dies: tests/test_deploy.py.)"""
+"""The page's watch over its process (mnist_cnn/replica.py, static/replica.js): what it puts in the page's head, and
+in Chromium, a page whose one process (no nginx) was started again. (Behind nginx, a replica killed:
+tests/test_deploy.py.)"""
 import json
 import re
 
 import pytest
+from playwright.sync_api import expect
 
+from harness import draw, free_port, open_app, serving
 from mnist_cnn import replica
 from mnist_cnn.text import EN, ES
 
@@ -28,3 +31,20 @@ def test_a_script_that_would_end_its_element_is_refused(monkeypatch, tmp_path):
     monkeypatch.setattr(replica, "SCRIPT", script)
     with pytest.raises(ValueError, match="</script"):
         replica.head()
+
+
+def test_an_idle_page_whose_process_started_again_says_so_and_is_fresh(browser, digit_strokes):
+    """`python app.py` stopped and started again on its port while a page that had read a drawing sits idle: the
+    page says the sentence (the new process's app_id is not its process's) and reads the next drawing."""
+    port = free_port()
+    with serving("app.py", port) as (_, url):
+        page = open_app(browser, url)
+        draw(page, digit_strokes["7"])
+        expect(page.locator("#prediction .output-class")).to_have_text("7")
+    with serving("app.py", port):
+        expect(page.locator("#replica-lost")).to_have_text(EN["replica.lost"], timeout=30_000)
+        page.wait_for_function("() => document.querySelector('#draw canvas[data-ready]')")
+        page.wait_for_timeout(1000)
+        draw(page, digit_strokes["1"])
+        expect(page.locator("#prediction .output-class")).to_have_text("1")
+    page.context.close()

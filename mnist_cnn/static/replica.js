@@ -8,16 +8,20 @@
 // the language across the reload, and ?lang= keeps the page in it).
 //
 // Gradio's own front end (6.x) notices a lost stream or an unknown session itself: it stops sending events, shows
-// "Connection Lost" and asks /gradio_api/app_id every 2 s, reloading once the app answers. This script asks at once
-// when a stream breaks or nginx finds no replica for a call (502), and reads Gradio's asking too: an answer from
-// another replica (or, with one process and no header, from a process with another app_id) is the same loss, and
-// the page reloads with its sentence instead of Gradio's.
+// "Connection Lost" and asks /gradio_api/app_id every 2 s, reloading once the app answers. This script asks it too,
+// when the page starts and at once when a stream breaks or nginx finds no replica for a call (502), and reads
+// Gradio's asking: an answer from another replica, or from a process with another app_id (the same replica
+// started again, or one process and no nginx), is the same loss, and the page reloads with its sentence instead.
 (() => {
     const KEY = 'mnist-cnn-replica-lost';  // sessionStorage: set to the language of a page that was lost
     const READ_MS = 5000;  // the fresh page's sentence stays at least this long
+    const AGAIN_MS = 1000;  // the page's line to its replica is opened again this long after it ended
     const said = JSON.parse(document.getElementById('replica-text').textContent);  // {en: ..., es: ...}
-    const pageAppId = window.gradio_config && window.gradio_config.app_id;
-    let ours = null;  // the replica that answered this page first
+    const root = ((window.gradio_config && window.gradio_config.root) || window.location.href.split(/[?#]/)[0])
+        .replace(/\/+$/, '');
+    const APP_ID = `${root}/gradio_api/app_id`;  // Gradio's id of the process, new each time one starts
+    let ours = null;  // the replica that answered this page first (nginx's X-Replica), and the app_id it gave
+    let oursApp = null;
     let leaving = false;
 
     const language = () => ((document.documentElement.lang || 'en').slice(0, 2) === 'es' ? 'es' : 'en');
@@ -60,21 +64,24 @@
         const replica = response.headers.get('X-Replica');
         if (replica) {
             if (ours === null) ours = replica;
-            else if (replica !== ours) lost();
-        } else if (url.pathname.endsWith('/app_id') && response.ok && pageAppId !== undefined) {
+            else if (replica !== ours) return lost();
+        }
+        if (url.pathname.endsWith('/app_id') && response.ok) {
             response.clone().json().then((answer) => {
-                if (answer.app_id !== pageAppId) lost();  // one process, restarted: not the page's any more
+                if (oursApp === null) oursApp = answer.app_id;
+                else if (answer.app_id !== oursApp) lost();  // the same address, but a process started since
             }, () => {});
         }
-        if (response.status === 502) probe(url);  // nginx: no replica answered this call
+        if (response.status === 502) probe();  // nginx: no replica answered this call
     }
 
-    // Who answers now: Gradio's own question (the app's id), asked at once. No answer: Gradio goes on asking.
+    // Who answers: Gradio's own question (the app's id), asked when the page's line to its replica opens (below)
+    // and at once when a call fails. No answer: Gradio goes on asking every 2 s, and its answers pass here too.
     let probing = false;
-    function probe(url) {
+    function probe() {
         if (probing || leaving) return;
         probing = true;
-        const asked = new URL(url.pathname.replace(/\/gradio_api\/.*$/, '/gradio_api/app_id'), url);
+        const asked = new URL(APP_ID);
         fetched(asked, {cache: 'no-store'}).then((response) => check(asked, response), () => {})
             .finally(() => { probing = false; });
     }
@@ -90,7 +97,7 @@
                 try {
                     part = await reader.read();
                 } catch (error) {
-                    if (error.name !== 'AbortError') probe(url);
+                    if (error.name !== 'AbortError') probe();
                     controller.error(error);
                     return;
                 }
@@ -115,6 +122,22 @@
         check(url, response);
         return watched(url, response);
     };
+
+    // The page's own line to its replica: Gradio's heartbeat stream, under a name of its own (Gradio's was opened
+    // before this script could watch it). Each time it opens, who answers is asked; when it ends or breaks, it is
+    // opened again: an idle page learns of a lost replica, or of its one process started again, at once.
+    function watch() {
+        if (leaving) return;
+        const line = `${root}/gradio_api/heartbeat/replica-${Math.random().toString(36).slice(2)}`;
+        window.fetch(line, {cache: 'no-store'})
+            .then((response) => {
+                probe();
+                return response.body && response.body.pipeTo(new WritableStream());
+            })
+            .catch(() => { /* no answer: asked again below */ })
+            .finally(() => setTimeout(watch, AGAIN_MS));
+    }
+    watch();
 
     const style = document.createElement('style');
     style.textContent = 'html.replica-lost .toast-wrap { display: none; }';
