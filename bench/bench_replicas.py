@@ -13,7 +13,9 @@
   mnist_cnn/static/replica.js does: an answer from another replica, or a call or stream that fails, is the sentence,
   and it goes on as a fresh session (the same cookies, as a reloaded page); for each visitor of the killed replica,
   kill to sentence and sentence to a reading again (the aim: ≤ 5 s), the others' drawings (the aim: none lost), and
-  tracebacks in the replicas' logs (the aim: 0). The page's own reload (1–4 s in Chromium here) is not in it.
+  tracebacks in the replicas' logs (the aim: 0). The page's own reload is not in it: that is the last part,
+- the page: in Chromium, a page that has read a drawing sits idle, its replica is killed (serve.py starts it again
+  between rounds): kill to the sentence on the fresh page, and to the next drawing read.
 
 Run from the repository root: `python -m bench.bench_replicas`. Everything stays on the loopback interface.
 """
@@ -161,22 +163,29 @@ def main() -> None:
         "interval": (100.0, "ms between the drawings sent while the pen moves"), "seed": (0, "of the drawings"),
         "flood": (300, "the flooding client's calls"), "kill_after": (5.0, "seconds into the failover part"),
         "timeout": (30.0, "seconds one call may take"),
-        "only": (None, "run one part only (default: all)", "throughput", "hostile", "failover")})
+        "page_rounds": (3, "replicas killed under a page in Chromium"),
+        "only": (None, "run one part only (default: all)", "throughput", "hostile", "failover", "page")})
     rng = random.Random(args.seed)
     samples = load_samples(DEV)
     pool = [frames(rng.choice(samples)["strokes"], args.frames) for _ in range(40)]
+    met = {}
     with tempfile.TemporaryDirectory(prefix="bench_replicas_") as tmp:
-        print("starting deploy/serve.py with 1 and with 2 replicas...", flush=True)
-        with ThreadPoolExecutor(2) as start:
-            one, two = start.map(lambda n: Deployment(n, Path(tmp) / f"serve{n}.log", "--no-restart"), (1, 2))
-        try:
-            measure(one, two, pool, args)
-        finally:
-            one.stop()
-            two.stop()
+        if args.only != "page":
+            print("starting deploy/serve.py with 1 and with 2 replicas...", flush=True)
+            with ThreadPoolExecutor(2) as start:
+                one, two = start.map(lambda n: Deployment(n, Path(tmp) / f"serve{n}.log", "--no-restart"), (1, 2))
+            try:
+                met = measure(one, two, pool, args)
+            finally:
+                one.stop()
+                two.stop()
+        if args.only in (None, "page"):
+            met.update(page_part(Path(tmp), args))
+    print("requirements: " + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in met.items()))
 
 
-def measure(one: Deployment, two: Deployment, pool: list, args) -> None:
+def measure(one: Deployment, two: Deployment, pool: list, args) -> dict:
+    """The parts on raw clients: print the figures; the requirements met."""
     fns = pad_events(two.url)
     for deployed in (one, two):  # a first drawing warms each replica up
         for address_of_visitor in range(len(deployed.pids)):
@@ -191,7 +200,7 @@ def measure(one: Deployment, two: Deployment, pool: list, args) -> None:
         met.update(hostile_part(two, fns, pool, args))
     if args.only in (None, "failover"):
         met.update(failover(two, fns, pool, args))
-    print("requirements: " + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in met.items()))
+    return met
 
 
 def throughput(one: Deployment, two: Deployment, fns: tuple, pool: list, args) -> dict:
@@ -280,6 +289,62 @@ def failover(two: Deployment, fns: tuple, pool: list, args) -> dict:
 
     return {"every visitor of the lost replica reads again within 5 s": within == len(theirs) > 0,
             "the others unaffected": not any(v.sentences for v in others), "0 tracebacks": tracebacks == 0}
+
+
+def replica_pids(deployed: Deployment) -> dict[str, int]:
+    """The pid of each replica now, by its address (serve.py prints each replica it starts again)."""
+    printed = deployed.printed()
+    ports = dict(re.findall(r"replica (\d+) pid \d+ on (127\.0\.0\.1:\d+)", printed))
+    pids = {number: int(pid) for number, pid in re.findall(r"replica (\d+) pid (\d+) on", printed)}
+    pids.update({number: int(pid) for number, pid in re.findall(r"replica (\d+) started again \(pid (\d+)\)",
+                                                                printed)})
+    return {ports[number]: pid for number, pid in pids.items()}
+
+
+def page_part(folder: Path, args) -> dict:
+    """In Chromium: a page's replica killed under it, --page-rounds times: print the figures; the requirements met."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from harness import draw, open_app
+    from mnist_cnn.widgets import PAD_READY_JS
+
+    seven, one = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]], [[(0.5, 0.05), (0.5, 0.95)]]
+    deployed, told, again = Deployment(2, folder / "serve-page.log"), [], []
+    try:
+        with sync_playwright() as p:
+            browser = chromium(p)
+            for _ in range(args.page_rounds):
+                while not all(map(alive_at, replica_pids(deployed))):  # both serve: the one killed before is back
+                    time.sleep(0.5)
+                page, replicas = open_app(browser, deployed.url), []
+                page.on("response", lambda r: "/gradio_api/" in r.url and r.headers.get("x-replica")
+                        and replicas.append(r.headers["x-replica"]))
+                draw(page, seven)
+                expect(page.locator("#prediction .output-class")).to_have_text("7")
+                page.wait_for_timeout(3000)  # its experiments answered: the page is idle
+                os.kill(replica_pids(deployed)[replicas[-1]], signal.SIGKILL)
+                start = time.perf_counter()
+                expect(page.locator("#replica-lost")).to_be_visible(timeout=30_000)
+                told.append(time.perf_counter() - start)
+                page.wait_for_function(PAD_READY_JS, timeout=30_000)
+                draw(page, one)
+                expect(page.locator("#prediction .output-class")).to_have_text("1", timeout=30_000)
+                again.append(time.perf_counter() - start)
+                page.context.close()
+            browser.close()
+    finally:
+        deployed.stop()
+    print(f"the page in Chromium: its replica killed {len(told)} times while it sat idle: kill to the sentence on "
+          f"the fresh page {fmt(told)}; to its next drawing read {fmt(again)} (the drawing takes ~1 s)")
+    return {"the page says the sentence within 5 s": bool(told) and max(told) <= 5}
+
+
+def alive_at(address: str) -> bool:
+    """Whether the app answers at address."""
+    try:
+        return httpx.get(f"http://{address}/gradio_api/app_id", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def fmt(seconds: list[float]) -> str:
