@@ -331,7 +331,7 @@ def page_part(folder: Path, args) -> dict:
                 page.on("response", lambda r: "/gradio_api/" in r.url and r.headers.get("x-replica")
                         and replicas.append(r.headers["x-replica"]))
                 draw(page, seven)
-                expect(page.locator("#prediction .output-class")).to_have_text("7")
+                expect(page.locator("#prediction .output-class")).to_have_text("7", timeout=30_000)
                 page.wait_for_timeout(3000)  # its experiments answered: the page is idle
                 os.kill(replica_pids(deployed)[replicas[-1]], signal.SIGKILL)
                 start = time.perf_counter()

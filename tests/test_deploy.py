@@ -265,7 +265,7 @@ def test_a_visitor_whose_replica_dies_gets_the_sentence_and_a_fresh_page_on_the_
     page.on("response", lambda r: "/gradio_api/" in r.url and r.headers.get("x-replica")
             and replicas.append(r.headers["x-replica"]))
     draw(page, SEVEN)
-    expect(page.locator("#prediction .output-class")).to_have_text("7")
+    expect(page.locator("#prediction .output-class")).to_have_text("7", timeout=30_000)
     page.wait_for_timeout(3000)  # the experiments after it answered: nothing on its way
     mine = replicas[-1]
     os.kill(deployed.pids[mine], signal.SIGKILL)

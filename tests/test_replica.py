@@ -40,11 +40,11 @@ def test_an_idle_page_whose_process_started_again_says_so_and_is_fresh(browser, 
     with serving("app.py", port) as (_, url):
         page = open_app(browser, url)
         draw(page, digit_strokes["7"])
-        expect(page.locator("#prediction .output-class")).to_have_text("7")
+        expect(page.locator("#prediction .output-class")).to_have_text("7", timeout=30_000)
     with serving("app.py", port):
         expect(page.locator("#replica-lost")).to_have_text(EN["replica.lost"], timeout=30_000)
         page.wait_for_function("() => document.querySelector('#draw canvas[data-ready]')")
         page.wait_for_timeout(1000)
         draw(page, digit_strokes["1"])
-        expect(page.locator("#prediction .output-class")).to_have_text("1")
+        expect(page.locator("#prediction .output-class")).to_have_text("1", timeout=30_000)
     page.context.close()
