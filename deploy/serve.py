@@ -227,13 +227,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8080, help="the port nginx listens on")
     parser.add_argument("--listen", default="127.0.0.1", help="the address nginx listens on (0.0.0.0: every one)")
     parser.add_argument("--first-port", type=int, default=None,
-                        help="the first replica's loopback port, the others after it (default: --port + 1)")
+                        help="the first replica's loopback port, the others after it (None: --port + 1)")
     parser.add_argument("--upstream", action="append", default=[], metavar="HOST:PORT",
                         help="start no replica: nginx alone, in front of these (repeatable; a name that resolves "
                              "to several addresses gives one replica each)")
     parser.add_argument("--app", default="app.py", help="the script each replica runs, from the repository")
     parser.add_argument("--no-restart", action="store_true", help="leave a replica that exits stopped")
-    parser.add_argument("--access-log", type=Path, default=None, help="nginx's access log (default: none)")
+    parser.add_argument("--access-log", type=Path, default=None, help="a file for nginx's access log (None: no log)")
     parser.add_argument("--nginx", default="nginx", help="the nginx to run")
     parser.add_argument("--print-config", action="store_true", help="print the filled-in nginx.conf and exit")
     args = parser.parse_args()
