@@ -17,7 +17,7 @@ import torch
 from gradio.utils import get_upload_folder
 from starlette.middleware import Middleware
 
-from mnist_cnn import gradio_internals, i18n, quiet_log, render, text, views
+from mnist_cnn import gradio_internals, i18n, quiet_log, render, replica, text, views
 from mnist_cnn.checkpoint import WEIGHTS, WeightsError, load_model
 from mnist_cnn.data import load_mnist
 from mnist_cnn.door import MAX_UPLOAD, Door
@@ -123,7 +123,7 @@ async def lifespan(server_app):
             sweeping.cancel()
 
 
-LAUNCH = {"i18n": SAY, "css": CSS + i18n.CSS + DETAIL_CSS, "head": f"<style>{HEAD_CSS}</style>",
+LAUNCH = {"i18n": SAY, "css": CSS + i18n.CSS + DETAIL_CSS, "head": f"<style>{HEAD_CSS}</style>" + replica.head(),
           "max_file_size": MAX_UPLOAD,
           "run_history": False, "state_session_capacity": 2000,
           "app_kwargs": {"middleware": [Middleware(Door, upload_folder=get_upload_folder(), longest=LONGEST)],

@@ -1,9 +1,12 @@
 """What the tests and the benchmarks share: Debian's Chromium, the app served on a free loopback port (in this process
-or a subprocess), the pen on the pad driven by the mouse, and a raw client of Gradio's queue, as an attacker uses it.
+or a subprocess, or as several behind nginx), the pen on the pad driven by the mouse, and a raw client of Gradio's
+queue, as an attacker uses it.
 """
 import contextlib
 import json
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -63,6 +66,37 @@ def serving(script: str = "app.py", port: int = 0, timeout: float = 120, args: t
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+class Deployment:
+    """deploy/serve.py with `replicas` processes of app.py behind this machine's nginx on a free port, started as a
+    person would (options: more of serve.py's); what it prints goes to log. Once it serves: its url, and the pid of
+    each replica by its address."""
+
+    def __init__(self, replicas: int, log: Path, *options: str, timeout: float = 300):
+        self.port, self.log = free_port(), log
+        self.process = subprocess.Popen(
+            [sys.executable, "deploy/serve.py", "--replicas", str(replicas), "--port", str(self.port),
+             "--first-port", str(free_port()), *options], cwd=REPO, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{self.port}/"
+        deadline = time.time() + timeout
+        while "Serving" not in self.printed():
+            if self.process.poll() is not None or time.time() > deadline:
+                self.stop()
+                raise RuntimeError(f"deploy/serve.py did not serve within {timeout:.0f} s:\n{self.printed()}")
+            time.sleep(0.5)
+        self.pids = {f"127.0.0.1:{port}": int(pid)
+                     for pid, port in re.findall(r"pid (\d+) on 127\.0\.0\.1:(\d+)", self.printed())}
+
+    def printed(self) -> str:
+        """What serve.py, nginx and the replicas printed so far."""
+        return self.log.read_text()
+
+    def stop(self) -> int:
+        """SIGTERM, as a service manager stops it; its exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(60)
 
 
 def serves(url: str) -> bool:
@@ -159,12 +193,29 @@ def call(url: str, fn_index: int, data: list, event_data=None, session: str | No
 class Session:
     """One visitor's connection as the page keeps it: several events of the session may be on their way at once, and
     their answers come back on one stream, matched by event_id. (Gradio gives each message of a session to one
-    reader, and drops a session's waiting events when its stream closes, so call() cannot overlap in one session.)"""
+    reader, and drops a session's waiting events when its stream closes, so call() cannot overlap in one session.)
+    address: the loopback address its connections come from (127.0.0.2, ...: another client, for nginx's limits);
+    cookies: a cookie jar to share (a page reloaded keeps the browser's cookies)."""
 
-    def __init__(self, url: str, session: str | None = None, timeout: float = 60):
+    def __init__(self, url: str, session: str | None = None, timeout: float = 60, address: str | None = None,
+                 cookies: httpx.Cookies | None = None):
         self.base, self.hash, self.timeout = url.rstrip("/") + "/gradio_api", session or uuid.uuid4().hex, timeout
         self.lock, self.answers, self.reader = threading.Lock(), {}, None  # event_id -> Future of its last message
-        self.http = httpx.Client(timeout=timeout, verify=VERIFY)  # one connection pool, as a browser keeps
+        self.replicas = []  # the X-Replica header of each answer: which process behind nginx gave it (deploy/)
+        self.errors = []  # the messages that ended the answers on their way: a broken stream, "session not found"
+        # one connection pool, as a browser keeps
+        self.http = httpx.Client(timeout=timeout, verify=VERIFY, cookies=cookies,
+                                 transport=httpx.HTTPTransport(local_address=address) if address else None,
+                                 event_hooks={"response": [self.seen]})
+        # First a call that opens no session, as the page (its HTML) and gradio_client (its /config) make: behind
+        # nginx (deploy/) it brings the cookie that keeps every later call of the session on one replica.
+        self.http.get(self.base + "/app_id")
+        self.replicas.clear()  # that call's replica was chosen by the client's address, before it had the cookie
+
+    def seen(self, response: httpx.Response) -> None:
+        """Note which replica answered (nginx's X-Replica header), if any."""
+        if response.headers.get("x-replica"):
+            self.replicas.append(response.headers["x-replica"])
 
     def answer(self, event: str) -> Future:
         """The future answer of an event, whether the caller or the stream asks first."""
@@ -189,16 +240,30 @@ class Session:
                 self.answers.pop(event, None)
 
     def read(self) -> None:
-        """The session's stream, until Gradio closes it (nothing left on the way); opened again if something is."""
+        """The session's stream, until Gradio closes it (nothing left on the way); opened again if something is. A
+        stream that breaks, or says the server holds no such session, is the last answer of everything on its way."""
         while True:
-            with self.http.stream("GET", self.base + "/queue/data", params={"session_hash": self.hash}) as stream:
-                for line in stream.iter_lines():
-                    message = json.loads(line[5:]) if line.startswith("data:") else {}
-                    if message.get("msg") == "process_completed":
-                        self.answer(message["event_id"]).set_result(message)
-                    if message.get("msg") == "close_stream":
-                        break
+            try:
+                with self.http.stream("GET", self.base + "/queue/data", params={"session_hash": self.hash}) as stream:
+                    for line in stream.iter_lines():
+                        message = json.loads(line[5:]) if line.startswith("data:") else {}
+                        if message.get("msg") == "process_completed":
+                            self.answer(message["event_id"]).set_result(message)
+                        if message.get("msg") == "unexpected_error":  # e.g. {"session_not_found": true}
+                            self.end({"success": False, **message})
+                        if message.get("msg") in ("close_stream", "unexpected_error"):
+                            break
+            except httpx.HTTPError as e:  # its server went away
+                self.end({"success": False, "msg": "broken", "output": f"{type(e).__name__}: {e}"})
             with self.lock:
                 if all(a.done() for a in self.answers.values()):
                     self.reader = None
                     return
+
+    def end(self, message: dict) -> None:
+        """Every answer still on its way is message."""
+        with self.lock:
+            self.errors.append(message)
+            for answer in self.answers.values():
+                if not answer.done():
+                    answer.set_result(message)

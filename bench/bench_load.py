@@ -137,8 +137,9 @@ class PadUser:
     one live reading at a time (while one is read, only the newest waits: always_last); at pen-up the whole drawing
     at once, never waiting for a live reading, then its experiments. Sends are numbered, as the page numbers them."""
 
-    def __init__(self, url: str, fns: tuple[int, int, int], session: str, timeout: float = 60):
-        self.session, self.fns = Session(url, session, timeout), fns
+    def __init__(self, url: str, fns: tuple[int, int, int], session: str, timeout: float = 60, **connection):
+        """connection: Session's address and cookies."""
+        self.session, self.fns = Session(url, session, timeout, **connection), fns
         self.count, self.waiting = 0, None  # the pad's sends so far; the newest live drawing not yet sent, numbered
         self.changed = threading.Condition()
         self.results = []  # (seconds from pen-up to the reading, to its experiments, success)

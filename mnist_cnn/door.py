@@ -15,7 +15,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import gradio_internals
+from . import gradio_internals, lost_session
 from .i18n import language, t
 from .inputs import MAX_PATH
 from .own_model import MAX_BYTES as MAX_UPLOAD
@@ -31,7 +31,7 @@ EVENT_ID = re.compile(r"[0-9a-f]{32}")  # Gradio's event ids
 # /call/v2), MCP, monitoring, deep links, login and proxying routes, none of which the page uses.
 ROUTES = {
     "GET": re.compile(r"/|/config/?|/theme\.css|/favicon\.ico|/manifest\.json|/robots\.txt|/(assets|static|svelte)/.+"
-                      r"|/gradio_api/(info|startup-events|queue/data)/?|/gradio_api/heartbeat/[^/]+"
+                      r"|/gradio_api/(info|app_id|startup-events|queue/data)/?|/gradio_api/heartbeat/[^/]+"
                       r"|/gradio_api/call/predict/[^/]+|/gradio_api/file=.+"),
     "POST": re.compile(r"/gradio_api/(queue/join|cancel|upload|call/predict)/?"),
 }
@@ -216,6 +216,10 @@ class Bucket:
         return True
 
 
+class LostSession(Exception):
+    """A stream asked for a session this process does not hold: answered as Gradio answers it (lost_session)."""
+
+
 class Refusal(Exception):
     """A request the door refuses: its status and the key of its sentence in text.py."""
 
@@ -259,6 +263,8 @@ class Door:
             await self.app(scope, receive, guarded)
             if scope["path"].rstrip("/") == JOIN:  # a new event in the queue: its clients take turns
                 gradio_internals.take_turns(scope["app"].get_blocks())
+        except LostSession:
+            await lost_session.answer(guarded, client_language(scope))
         except Refusal as refusal:
             if refusal.status != 429:  # a fair share's refusal may come to a real page; the others never do
                 gradio_internals.STRIKES_BY_ADDRESS.strike((scope.get("client") or (None, 0))[0])
@@ -306,12 +312,14 @@ class Door:
         return replay(body, receive)
 
     def check_stream(self, blocks: gr.Blocks, path: str, query: bytes) -> None:
-        """A stream of a session's or an event's answers is opened only for one the queue knows."""
-        if path.rstrip("/") == "/gradio_api/queue/data":
+        """A stream of a session's or an event's answers is opened only for one the queue knows (an unknown but
+        well-formed session gets Gradio's own "not found", which the page takes as a lost session)."""
+        if path.rstrip("/") == lost_session.STREAM:
             sessions = parse_qs(query.decode("latin-1")).get("session_hash", [])
-            if len(sessions) != 1 or not SESSION.fullmatch(sessions[0]) or \
-                    not gradio_internals.is_session(blocks, sessions[0]):
+            if len(sessions) != 1 or not SESSION.fullmatch(sessions[0]):
                 raise Refusal(404, "error.session")
+            if not gradio_internals.is_session(blocks, sessions[0]):
+                raise LostSession()
         elif path.startswith("/gradio_api/call/predict/"):
             if not gradio_internals.is_event(blocks, path.rstrip("/").rsplit("/", 1)[1]):
                 raise Refusal(404, "error.session")

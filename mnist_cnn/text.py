@@ -75,6 +75,12 @@ EN = {
                   "picture.",
     "error.memory": "Reading this image needed more than %(limit)s MB of memory, so it was stopped: try a smaller "
                     "picture.",
+    # Said by nginx in front of several processes of the app (deploy/), and by the page when its process is lost
+    "error.limited": "Too many requests at once from here: wait a moment, then try again.",
+    "error.upload_size": "The file is too large: files of at most %(limit)s MB are read.",
+    "error.unavailable": "The app is not answering at the moment; this page tries again by itself every few seconds.",
+    "replica.lost": "The server that held this page stopped, so this is a fresh page: your drawing, your choices and "
+                    "any network you uploaded are gone. Draw your digit again.",
 
     # Alt texts and button names, filled in per reading
     "alt.input28": "Preparing the drawing: its ink, a box of %(w)s×%(h)s pixels, scaled to %(dw)s×%(dh)s and "
@@ -449,6 +455,12 @@ ES = {
                   "pequeña o más sencilla.",
     "error.memory": "Leer esta imagen necesitaba más de %(limit)s MB de memoria, así que se detuvo: prueba con "
                     "una imagen más pequeña.",
+    "error.limited": "Demasiadas peticiones a la vez desde aquí: espera un momento y vuelve a intentarlo.",
+    "error.upload_size": "El archivo es demasiado grande: se leen archivos de %(limit)s MB como mucho.",
+    "error.unavailable": "La aplicación no responde en este momento; esta página vuelve a intentarlo sola cada pocos "
+                         "segundos.",
+    "replica.lost": "El servidor que tenía esta página se detuvo, así que esta es una página nueva: tu dibujo, tus "
+                    "elecciones y la red que hayas subido se han perdido. Vuelve a dibujar tu dígito.",
 
     "alt.input28": "Preparación del dibujo: su trazo, un recuadro de %(w)s×%(h)s píxeles, escalado a "
                    "%(dw)s×%(dh)s y centrado en 28×28",
