@@ -49,14 +49,11 @@ UNSAFE = set("$\\'\"<>&{}")  # characters that a sentence written into nginx.con
 
 
 def app_limits() -> tuple[int, int]:
-    """The app's own body limits in bytes: an event's (mnist_cnn/door.py MAX_BODY) and an uploaded file's (the
-    max_file_size app.py launches with, parsed as Gradio parses it)."""
-    from gradio.utils import _parse_file_size  # Gradio's own parser of "5mb": the same number as the app's
+    """The app's own body limits in bytes: an event's and an uploaded file's (mnist_cnn/door.py, which app.py
+    launches Gradio with)."""
+    from mnist_cnn.door import MAX_BODY, MAX_UPLOAD
 
-    import app
-    from mnist_cnn.door import MAX_BODY
-
-    return MAX_BODY, _parse_file_size(app.LAUNCH["max_file_size"])
+    return MAX_BODY, MAX_UPLOAD
 
 
 def sentence(key: str, lang: str = "en", **values) -> str:
@@ -78,7 +75,7 @@ def fill(servers: list[str], listen: str, access_log: str | None = None, templat
         "FIRST_CALL_BURST": str(FIRST_CALL_BURST), "ADDRESS_RATE": str(ADDRESS_RATE),
         "ADDRESS_BURST": str(ADDRESS_BURST),
         "VISITOR_CONNECTIONS": str(VISITOR_CONNECTIONS), "ADDRESS_CONNECTIONS": str(ADDRESS_CONNECTIONS),
-        "TEXT_LIMITED": sentence("error.limited"), "TEXT_TOO_LARGE": sentence("error.too_large"),
+        "TEXT_LIMITED": sentence("error.limited"), "TEXT_TOO_LARGE": sentence("error.too_large", limit=max_body / 1e6),
         "TEXT_UPLOAD_TOO_LARGE": sentence("error.upload_size", limit=max_upload // 2 ** 20),
         "TEXT_UNAVAILABLE": sentence("error.unavailable"),
         "HTML_UNAVAILABLE": html.escape(sentence("error.unavailable")),

@@ -255,14 +255,14 @@ class Door:
             if message["type"] == "http.response.start":
                 started = True
                 message = {**message, "headers": [*message.get("headers", []), *HEADERS]}
+                if scope["path"].rstrip("/") == JOIN:  # a new event in the queue: its clients take turns
+                    gradio_internals.take_turns(scope["app"].get_blocks())
             await send(message)
         try:
             if gradio_internals.STRIKES_BY_ADDRESS.shut_out((scope.get("client") or (None, 0))[0]):
                 raise Refusal(429, "error.shut_out", seconds=gradio_internals.SHUT_OUT_SECONDS)
             receive = await self.check(scope, receive)
             await self.app(scope, receive, guarded)
-            if scope["path"].rstrip("/") == JOIN:  # a new event in the queue: its clients take turns
-                gradio_internals.take_turns(scope["app"].get_blocks())
         except LostSession:
             await lost_session.answer(guarded, client_language(scope))
         except Refusal as refusal:

@@ -25,6 +25,7 @@ from bench.bench_load import PadUser, frames, pad_events
 from deploy import serve
 from harness import VERIFY, Deployment, draw, free_port, open_app
 from mnist_cnn.door import MAX_BODY
+from mnist_cnn.i18n import t
 from mnist_cnn.text import EN, ES
 from mnist_cnn.widgets import LIVE_MS
 
@@ -251,7 +252,7 @@ def test_with_no_replica_answering_the_page_says_so_and_the_page_s_client_takes_
 
 def test_a_body_over_the_door_s_limit_is_refused_by_nginx_in_json(deployed):
     answer = httpx.post(deployed.url + "gradio_api/queue/join", content=b"x" * (MAX_BODY + 1))
-    assert answer.status_code == 413 and answer.json() == {"error": EN["error.too_large"]}
+    assert answer.status_code == 413 and answer.json() == {"error": t("error.too_large", limit=MAX_BODY / 1e6)}
     assert "x-replica" not in answer.headers  # nginx's own answer: no replica saw it
 
 

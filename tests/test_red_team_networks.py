@@ -6,9 +6,9 @@ import gc
 import hashlib
 import io
 import pickle
+import pickletools
 import shutil
 import struct
-import time
 import tracemalloc
 import uuid
 import zipfile
@@ -22,7 +22,7 @@ from mnist_cnn import own_model
 from mnist_cnn.errors import InputError
 from mnist_cnn.i18n import sentence
 from mnist_cnn.model import Net
-from mnist_cnn.own_model import MAX_BYTES, load_own_model
+from mnist_cnn.own_model import MAX_BYTES, MAX_OPS, load_own_model
 
 N = 4_999_999  # as large as a file may be: what bytearray(N) allocates, what Counter(bytearray(N)) counts
 
@@ -108,19 +108,25 @@ def as_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def refused_by_the_scan(path: Path, monkeypatch) -> tuple[InputError, float, int]:
-    """The InputError reading path raises, the CPU seconds it took, and the peak bytes Python allocates reading it
-    again (under tracemalloc, which slows it); torch.load, which would build the pickle, fails the test if reached."""
+def refused_by_the_scan(path: Path, monkeypatch) -> tuple[InputError, int, int]:
+    """The InputError reading path raises, the opcodes the scan read (what bounds its time: CPU seconds would
+    depend on the machine), and the peak bytes Python allocates reading it again (under tracemalloc); torch.load,
+    which would build the pickle, fails the test if reached."""
     monkeypatch.setattr(torch, "load", lambda *a, **k: pytest.fail("torch.load was reached: the scan let it through"))
-    start = time.process_time()
+    read, genops = [0], pickletools.genops
+
+    def counted(stream):
+        for op in genops(stream):
+            read[0] += 1
+            yield op
+    monkeypatch.setattr(pickletools, "genops", counted)
     with pytest.raises(InputError) as caught:
         load_own_model(path)
-    cpu = time.process_time() - start
     tracemalloc.start()
     try:
         with pytest.raises(InputError):
             load_own_model(path)
-        return caught.value, cpu, tracemalloc.get_traced_memory()[1]
+        return caught.value, read[0] // 2, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
 
@@ -131,9 +137,9 @@ def test_a_crafted_pickle_is_refused_by_the_scan_fast_and_small(tmp_path, monkey
     data = CRAFTED[name] if container == "pickle" else as_zip(CRAFTED[name])
     assert len(data) <= MAX_BYTES
     (tmp_path / "cnn.pt").write_bytes(data)
-    error, cpu, peak = refused_by_the_scan(tmp_path / "cnn.pt", monkeypatch)
+    error, ops, peak = refused_by_the_scan(tmp_path / "cnn.pt", monkeypatch)
     assert error.key == "own.error.not_weights", sentence(error)
-    assert cpu < 0.5  # the scan reads at most MAX_OPS opcodes, and calls nothing
+    assert ops <= MAX_OPS + 1  # the scan reads at most MAX_OPS opcodes (its time), and calls nothing
     # the buffer the file is read into, the pickle's copy out of a zip, and the scan's budget of values
     assert peak < MAX_BYTES + 2 * len(data) + 4_000_000
 
