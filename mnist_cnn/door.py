@@ -228,6 +228,11 @@ class Refusal(Exception):
         self.status, self.key, self.values = status, key, values
 
 
+def client_address(scope: Scope) -> str | None:
+    """The sender's address as uvicorn put it in the scope (behind a trusted proxy: the one it forwards)."""
+    return (scope.get("client") or (None, 0))[0]
+
+
 def client_language(scope: Scope) -> str:
     """The language of a request's sender, from its Accept-Language header (the page's own languages only)."""
     header = dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1")
@@ -248,26 +253,30 @@ class Door:
             return await send({"type": "websocket.close", "code": 1008})
         if scope["type"] != "http":  # the lifespan
             return await self.app(scope, receive, send)
-        started = False
+        started, address = False, client_address(scope)
 
         async def guarded(message: Message) -> None:  # the door's headers on every answer
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
                 message = {**message, "headers": [*message.get("headers", []), *HEADERS]}
-                if scope["path"].rstrip("/") == JOIN:  # a new event in the queue: its clients take turns
-                    gradio_internals.take_turns(scope["app"].get_blocks())
             await send(message)
+
+        async def answered(message: Message) -> None:  # Gradio's answer: a join it took puts a new event in line
+            if message["type"] == "http.response.start" and message["status"] == 200 and \
+                    scope["path"].rstrip("/") == JOIN:
+                gradio_internals.take_turns(scope["app"].get_blocks())  # before the client hears of its event
+            await guarded(message)
         try:
-            if gradio_internals.STRIKES_BY_ADDRESS.shut_out((scope.get("client") or (None, 0))[0]):
+            if gradio_internals.STRIKES_BY_ADDRESS.shut_out(address):
                 raise Refusal(429, "error.shut_out", seconds=gradio_internals.SHUT_OUT_SECONDS)
             receive = await self.check(scope, receive)
-            await self.app(scope, receive, guarded)
+            await self.app(scope, receive, answered)
         except LostSession:
             await lost_session.answer(guarded, client_language(scope))
         except Refusal as refusal:
             if refusal.status != 429:  # a fair share's refusal may come to a real page; the others never do
-                gradio_internals.STRIKES_BY_ADDRESS.strike((scope.get("client") or (None, 0))[0])
+                gradio_internals.STRIKES_BY_ADDRESS.strike(address)
             log.warning("refused %s %.80s: %s", scope["method"], scope["path"], refusal.key, extra={"kind": refusal.key})
             if not started:
                 await self.refuse(scope, guarded, refusal)
@@ -328,7 +337,7 @@ class Door:
 
     def check_share(self, blocks: gr.Blocks, session: str, scope: Scope) -> None:
         """A session, and a client address, may have only so many events waiting or running."""
-        address = (scope.get("client") or ("?", 0))[0]
+        address = client_address(scope)
         mine = ours = 0
         for their_session, their_address in gradio_internals.jobs(blocks):
             mine += their_session == session
@@ -338,7 +347,7 @@ class Door:
 
     async def check_upload(self, scope: Scope, receive: Receive) -> Receive:
         """An upload: one file, no other field, at most MAX_UPLOAD bytes, within its client's share."""
-        address = (scope.get("client") or ("?", 0))[0]
+        address = client_address(scope) or "?"
         if not gradio_internals.trusted(address) and not self.uploads.take(address):
             raise Refusal(429, "error.uploads")
         body = await read_body(receive, MAX_UPLOAD + MULTIPART_SLACK)

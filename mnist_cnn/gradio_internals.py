@@ -88,21 +88,25 @@ def queue(blocks: gr.Blocks):
     return blocks._queue
 
 
+def address_of(event) -> str | None:
+    """The client address a queued event came from (its request's, as uvicorn put it there)."""
+    client = getattr(event.request, "client", None)
+    return client.host if client else None
+
+
 def jobs(blocks: gr.Blocks) -> Iterator[tuple[str, str | None]]:
     """(session hash, client address) of every event waiting in the queue or being run."""
     q = queue(blocks)
     waiting = (event for line in q.event_queue_per_concurrency_id.values() for event in line.queue)
     running = (event for batch in q.active_jobs if batch for event in batch)
     for event in (*waiting, *running):
-        client = getattr(event.request, "client", None)
-        yield event.session_hash, client.host if client else None
+        yield event.session_hash, address_of(event)
 
 
 def client_of(event) -> str:
     """Who sent a queued event, for taking turns: its address, or its session where the address is a trusted
     proxy's (this machine: the tests, or a public link's tunnel)."""
-    client = getattr(event.request, "client", None)
-    address = client.host if client else None
+    address = address_of(event)
     return event.session_hash if address is None or trusted(address) else address
 
 
