@@ -13,7 +13,6 @@ Run from the repository root: `python -m bench.bench_hostile`.
 """
 import base64
 import contextlib
-import importlib.util
 import io
 import itertools
 import json
@@ -31,8 +30,8 @@ import torch
 from PIL import Image
 
 from bench.bench_load import PadUser, frames, pad_events
-from bench.common import arguments, rss_mb
-from harness import DEV, REPO, call, events, launch, pad_data, serving
+from bench.common import arguments, rss_mb, test_module
+from harness import DEV, call, events, launch, pad_data, serving
 from mnist_cnn.errors import InputError
 from mnist_cnn.inputs import MAX_DRAWING, MAX_PAD_SIDE, PNG_URL, drawing
 from mnist_cnn.strokes import draw_strokes, load_samples
@@ -40,10 +39,7 @@ from mnist_cnn.strokes import draw_strokes, load_samples
 
 def hostile_module():
     """tests/test_hostile.py, for its attacks (its audit hook idles unless its test is watching)."""
-    spec = importlib.util.spec_from_file_location("test_hostile", REPO / "tests" / "test_hostile.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return test_module("test_hostile")
 
 
 def largest_pad_value(side: int = MAX_PAD_SIDE, limit: int = MAX_DRAWING) -> str:

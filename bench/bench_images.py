@@ -9,7 +9,6 @@ overhead alone, in one process: each ordinary upload read here and by a worker i
 Run from the repository root: `python -m bench.bench_images --old DIR`.
 """
 import base64
-import importlib.util
 import io
 import json
 import os
@@ -24,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from bench.common import arguments
+from bench.common import arguments, test_module
 from harness import REPO
 from mnist_cnn.strokes import draw_strokes
 
@@ -72,10 +71,7 @@ print(json.dumps({"said": said, "seconds": seconds, "cpu": cpu, "rss": memory("V
 
 def red_team():
     """tests/test_red_team_images.py, whose functions make the red team's files."""
-    spec = importlib.util.spec_from_file_location("test_red_team_images", REPO / "tests" / "test_red_team_images.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return test_module("test_red_team_images")
 
 
 def rgba_png(side: int) -> bytes:

@@ -4,7 +4,6 @@ fresh process by own_model.load_own_model as it is now and, with --before REV, a
 --runs runs, and the sentence each file got. Run from the repository root:
 `python -m bench.bench_own_pickles --before 45ed72f`.
 """
-import importlib.util
 import json
 import os
 import statistics
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from bench.common import arguments
+from bench.common import arguments, test_module
 from harness import REPO
 from mnist_cnn.checkpoint import load_model
 
@@ -45,10 +44,7 @@ print(json.dumps({"cpu": time.process_time() - start, "peak": (kb("VmHWM:") - be
 
 def crafted() -> dict[str, bytes]:
     """tests/test_red_team_networks.py's crafted files, by name."""
-    spec = importlib.util.spec_from_file_location("test_red_team_networks", REPO / "tests" / "test_red_team_networks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.CRAFTED
+    return test_module("test_red_team_networks").CRAFTED
 
 
 def read_once(path: Path, own_model: Path) -> dict:

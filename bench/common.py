@@ -1,13 +1,14 @@
 """What the benchmark scripts share: their argument parser, percentiles in ms, timing a function, a process's memory
-and CPU time, PNG bytes as Gradio sends them, and the pen-drawn dev digits (harness.DEV) for measuring only."""
+and CPU time, PNG bytes as Gradio sends them, a test file's helpers, and the pen-drawn dev digits (harness.DEV) for measuring only."""
 import argparse
+import importlib.util
 import io
 import os
 import statistics
 import time
 from pathlib import Path
 
-from harness import DEV
+from harness import DEV, REPO
 from mnist_cnn.strokes import load_samples
 
 
@@ -19,6 +20,15 @@ def arguments(doc: str, options: dict[str, tuple]) -> argparse.Namespace:
         parser.add_argument("--" + name.replace("_", "-"), default=default, help=said, choices=choices or None,
                             type=str if default is None else type(default))
     return parser.parse_args()
+
+
+def test_module(name: str):
+    """tests/<name>.py loaded as a module, for what it makes (the red team's files, the attacks); its tests do not
+    run."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "tests" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def quantile(values: list[float], q: int) -> float:
