@@ -33,7 +33,8 @@ from bench.bench_load import PadUser, frames, pad_events
 from bench.common import arguments, rss_mb, test_module
 from harness import DEV, call, events, launch, pad_data, serving
 from mnist_cnn.errors import InputError
-from mnist_cnn.inputs import MAX_DRAWING, MAX_PAD_SIDE, PNG_URL, drawing
+from mnist_cnn.images import MAX_PAD_SIDE
+from mnist_cnn.inputs import MAX_DRAWING, PNG_URL, drawing
 from mnist_cnn.strokes import draw_strokes, load_samples
 
 

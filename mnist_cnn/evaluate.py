@@ -10,7 +10,8 @@ import torch
 from .augment import STYLES, styled_digits
 from .checkpoint import WEIGHTS, load_model
 from .data import load_mnist, normalise
-from .preprocess import InputError, prepare
+from .errors import InputError
+from .preprocess import prepare
 from .strokes import load_samples, random_drawing
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
-from .images import MAX_PAD_SIDE, PARSE_ERRORS, grey_levels, pad_png  # noqa: F401 (the pad's limit, kept here too)
+from .images import PARSE_ERRORS, grey_levels, pad_png
 
 PNG_URL = "data:image/png;base64,"
 # The pad sends a 280×280 PNG: 10–40 KB for a drawing, about 54 KB in base64 for the busiest scribble.

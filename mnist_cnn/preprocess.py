@@ -11,9 +11,7 @@ import torch
 from PIL import Image
 
 from .data import normalise
-from .errors import BlankImageError, InputError  # noqa: F401 (evaluate and train take it from here)
-# the limits and the reading of images live in images.py (which the worker that decodes uploads imports alone)
-from .images import MAX_BYTES, MAX_PIXELS, MAX_SIDE, WORK_SIDE, grey_levels, load_image  # noqa: F401
+from .errors import BlankImageError
 from .worker import read_grey
 
 FINE = 80  # the digit is thinned or thickened at 4× the 20 px box, where strokes are several pixels wide

@@ -42,7 +42,7 @@ EN = {
         "images."
     ),
     "error.blank": "Nothing is drawn yet: draw a digit or upload a picture of one.",
-    # Input errors (mnist_cnn.preprocess.InputError), filled in with % formatting like the close-ups below
+    # Input errors (mnist_cnn.errors.InputError), filled in with % formatting like the close-ups below
     "error.data_url": "The drawing could not be decoded: it is not a valid image data URL.",
     "error.no_file": "There is no image file at %(name)s.",
     "error.file_size": "The file is too large (%(size)s MB); the limit is %(limit)s MB.",

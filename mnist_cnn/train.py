@@ -17,7 +17,8 @@ from .augment import augment, styled_digits, warp_strokes
 from .data import REPO, load_mnist, standardise
 from .evaluate import evaluate, evaluate_styles, evaluate_writers
 from .model import Net, count_parameters
-from .preprocess import InputError, prepare
+from .errors import InputError
+from .preprocess import prepare
 from .strokes import load_samples, random_drawing
 
 UNIPEN = REPO / "data" / "unipen" / "unipen-digits-train.json.gz"  # the training writers only, never the dev file

@@ -15,7 +15,7 @@ from gradio.utils import get_upload_folder
 
 import app
 from harness import call, events, pad_data
-from mnist_cnn.inputs import MAX_PAD_SIDE
+from mnist_cnn.images import MAX_PAD_SIDE
 from mnist_cnn.preprocess import INK_SIDE, Prepared
 from mnist_cnn.strokes import draw_strokes
 from mnist_cnn.widgets import READ, data_url

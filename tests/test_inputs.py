@@ -14,6 +14,7 @@ from PIL import Image
 from mnist_cnn import inputs
 from mnist_cnn.door import files_outside, fits, fits_event
 from mnist_cnn.errors import InputError
+from mnist_cnn.images import MAX_PAD_SIDE
 from mnist_cnn.strokes import draw_strokes
 from mnist_cnn.widgets import Radio, Slider, UploadButton, data_url
 
@@ -37,8 +38,8 @@ def test_anything_else_is_one_sentence(bad):
 
 def test_a_png_larger_than_the_pad_is_refused_before_it_is_decoded():
     with pytest.raises(InputError):
-        inputs.drawing(data_url(Image.new("L", (inputs.MAX_PAD_SIDE + 1, 10), 255)))
-    assert inputs.drawing(data_url(Image.new("L", (inputs.MAX_PAD_SIDE, 10), 255)))
+        inputs.drawing(data_url(Image.new("L", (MAX_PAD_SIDE + 1, 10), 255)))
+    assert inputs.drawing(data_url(Image.new("L", (MAX_PAD_SIDE, 10), 255)))
 
 
 def decoyed(img: Image.Image) -> str:
@@ -53,7 +54,7 @@ def test_a_png_is_sized_by_its_ihdr_wherever_that_lies():
     small = decoyed(Image.new("L", (280, 280), 255))
     assert inputs.drawing(small) == base64.b64decode(small.split(",", 1)[1])
     with pytest.raises(InputError) as e:
-        inputs.drawing(decoyed(Image.new("L", (inputs.MAX_PAD_SIDE + 1, 10), 255)))  # bytes 16-24 say 280×280
+        inputs.drawing(decoyed(Image.new("L", (MAX_PAD_SIDE + 1, 10), 255)))  # bytes 16-24 say 280×280
     assert e.value.key == "error.drawing"
 
 

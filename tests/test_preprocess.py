@@ -16,7 +16,8 @@ from mnist_cnn import inputs, render
 from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.errors import BlankImageError, InputError
 from mnist_cnn.i18n import sentence
-from mnist_cnn.preprocess import INK_SIDE, MAX_BYTES, find_ink, grey_levels, load_image, prepare
+from mnist_cnn.images import MAX_BYTES, grey_levels, load_image
+from mnist_cnn.preprocess import INK_SIDE, find_ink, prepare
 from mnist_cnn.strokes import draw_strokes, random_drawing
 from mnist_cnn.widgets import data_url as pad_value
 
