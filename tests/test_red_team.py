@@ -240,9 +240,13 @@ def test_12_an_upload_carries_one_file_of_at_most_the_page_s_size_and_no_text_fi
 
 
 def test_12_uploads_of_one_address_are_rate_limited_and_others_are_not(app_url):
-    answers = [upload(app_url, *multipart(("files", "a.png", b"x")), source="127.0.0.6").status_code
-               for _ in range(door.UPLOAD_BURST + 5)]
-    assert answers.count(200) <= door.UPLOAD_BURST + 3 and answers[-1] == 429
+    # Upload until the first refusal: the bucket refills while we send, so a slow machine earns a few more tokens.
+    start, answers = time.monotonic(), []
+    while 429 not in answers and len(answers) < 3 * door.UPLOAD_BURST:
+        answers.append(upload(app_url, *multipart(("files", "a.png", b"x")), source="127.0.0.6").status_code)
+    refilled = (time.monotonic() - start) / door.UPLOAD_EVERY
+    assert answers[-1] == 429 and set(answers[:-1]) == {200}
+    assert door.UPLOAD_BURST <= len(answers) - 1 <= door.UPLOAD_BURST + refilled + 1
     assert upload(app_url, *multipart(("files", "a.png", b"x")), source="127.0.0.7").status_code == 200
 
 
