@@ -17,24 +17,36 @@ import torch
 from gradio.utils import get_upload_folder
 from starlette.middleware import Middleware
 
-from mnist_cnn import gradio_internals, i18n, quiet_log, render, replica, text, views
 from mnist_cnn.checkpoint import WEIGHTS, WeightsError, load_model
 from mnist_cnn.data import load_mnist
-from mnist_cnn.door import MAX_UPLOAD, Door
 from mnist_cnn.filter_top import StaleFilterTopError, load_filter_top
-from mnist_cnn.handlers import NEUTRAL, SANDBOX, WHAT_IF, Page, Pen
 from mnist_cnn.inputs import MAX_DRAWING
 from mnist_cnn.mistakes import StaleMistakesError, load_mistakes
 from mnist_cnn.model import Net
 from mnist_cnn.own_model import NETWORK_IDLE, accuracy, accuracy_digits
-from mnist_cnn.page_blocks import PageBlocks
-from mnist_cnn.render_detail import DETAIL_CSS, mistakes_intro
-from mnist_cnn.sessions import lean_sessions
 from mnist_cnn.snapshots import StaleSnapshotsError, load_loss_curve, load_snapshots
-from mnist_cnn.upload_folder import keep_clean
 from mnist_cnn.worker import READERS
-from mnist_cnn.widgets import (CLEAR_JS, DRAWN_JS, UNDO_JS, ApiFile, Radio, Slider, UploadButton, drawing_pad,
-                               html_view, language_switch, status_line, with_page_language)
+from web import gradio_internals, i18n, quiet_log, render, replica, text, views
+from web.door import MAX_UPLOAD, Door
+from web.handlers import NEUTRAL, SANDBOX, WHAT_IF, Page, Pen
+from web.page_blocks import PageBlocks
+from web.render_detail import DETAIL_CSS, mistakes_intro
+from web.sessions import lean_sessions
+from web.upload_folder import keep_clean
+from web.widgets import (
+    CLEAR_JS,
+    DRAWN_JS,
+    UNDO_JS,
+    ApiFile,
+    Radio,
+    Slider,
+    UploadButton,
+    drawing_pad,
+    html_view,
+    language_switch,
+    status_line,
+    with_page_language,
+)
 
 EXAMPLE_DIGITS = range(10)  # one real MNIST test digit of each class
 # Every event that runs the network shares these slots. Two keep both cores busy (one torch thread each) while a
@@ -108,7 +120,7 @@ TO_DETAIL_JS = "() => { document.querySelector('#kernel-detail')?.scrollIntoView
 LONGEST = {"draw": MAX_DRAWING, "lang": 2}
 # what launch() needs besides the address; the tests launch with it too
 # run_history=False: Gradio keeps no record of the calls (no run history page, no saving them to a Hub bucket)
-# lean_sessions: Gradio keeps no per-session copy of every component's config and value (mnist_cnn/sessions.py)
+# lean_sessions: Gradio keeps no per-session copy of every component's config and value (web/sessions.py)
 SAY = gr.I18n(en=text.EN, es=text.ES)  # a text of text.py in the page's language
 
 

@@ -113,7 +113,7 @@ def chromium(playwright):
 def open_app(browser, url: str, **options):
     """The app in a new browser context (Playwright's context options; English and 1280×900 unless told), once its
     pen works."""
-    from mnist_cnn.widgets import PAD_READY_JS
+    from web.widgets import PAD_READY_JS
 
     options = {"locale": "en-US", "viewport": {"width": 1280, "height": 900}, **options}
     page = browser.new_context(**options).new_page()

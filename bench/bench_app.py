@@ -16,10 +16,10 @@ from playwright.sync_api import sync_playwright
 import app
 from bench.common import arguments, dev_samples, spread, timed
 from harness import chromium, mouse_stroke, open_app, serving
-from mnist_cnn import render
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.strokes import draw_strokes
-from mnist_cnn.widgets import data_url
+from web import render
+from web.widgets import data_url
 
 READING = ("prediction", *render.PANELS, "kernel-detail", "saliency", "softmax-steps")
 FOLLOW = ("sandbox", "occlusion")  # pictures of the experiments that follow each reading

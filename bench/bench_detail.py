@@ -13,8 +13,8 @@ from mnist_cnn.checkpoint import load_model
 from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.mistakes import load_mistakes
 from mnist_cnn.pipeline import activations
-from mnist_cnn.render_detail import kernel_html, kernel_picture, saliency_picture, softmax_html
-from mnist_cnn.views import mistakes_html
+from web.render_detail import kernel_html, kernel_picture, saliency_picture, softmax_html
+from web.views import mistakes_html
 
 
 def main() -> None:

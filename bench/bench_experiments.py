@@ -10,15 +10,23 @@ from pathlib import Path
 import torch
 
 from bench.common import arguments, png, timed
-from mnist_cnn.checkpoint import load_model
 from harness import DEV
+from mnist_cnn.checkpoint import load_model
 from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.experiments import moved, occlusion, sandbox, shift_curve
 from mnist_cnn.filter_top import load_filter_top, top_patches
 from mnist_cnn.preprocess import prepare
-from mnist_cnn.render_experiments import (filter_top_html, filter_top_picture, occlusion_html, occlusion_picture,
-                                          sandbox_html, sandbox_picture, shift_html)
 from mnist_cnn.strokes import draw_strokes, load_samples
+from web.render_experiments import (
+    filter_top_html,
+    filter_top_picture,
+    occlusion_html,
+    occlusion_picture,
+    sandbox_html,
+    sandbox_picture,
+    shift_html,
+)
+
 
 def drawn_inputs(path: Path, n: int) -> tuple[list[torch.Tensor], str]:
     """n pen-drawn digits prepared as the app prepares them (MNIST test digits without the strokes file)."""

@@ -31,7 +31,7 @@ from harness import DEV, Session, events, pad_data, serving
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.pipeline import confidences, read_digit
 from mnist_cnn.strokes import draw_strokes, load_samples, random_drawing
-from mnist_cnn.widgets import data_url
+from web.widgets import data_url
 
 APPS = {"floor": ("bench/floor_app.py",), "cnn": ("bench/floor_app.py", "--cnn"), "app": ("app.py",)}
 TOLERANCE = 1e-6  # an answer equals the one alone if every confidence is within this

@@ -16,7 +16,7 @@ from harness import call, events, launch, pad_data
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.model import Net
 from mnist_cnn.strokes import draw_strokes
-from mnist_cnn.widgets import data_url
+from web.widgets import data_url
 
 SEVEN = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]
 

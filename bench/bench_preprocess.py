@@ -19,6 +19,7 @@ from mnist_cnn.data import normalise
 from mnist_cnn.preprocess import prepare
 from mnist_cnn.strokes import load_samples, random_drawing
 
+
 def naive(img: Image.Image) -> torch.Tensor:
     """What many demos do: shrink the whole canvas to 28×28 and invert it."""
     return normalise(torch.from_numpy(np.array(ImageOps.invert(img.resize((28, 28), Image.Resampling.LANCZOS))))[None])

@@ -11,7 +11,7 @@
   browser's rendering is not the server's work): how much of the flood nginx refuses (429), what of the page load
   it refuses (the aim: nothing) and the visitors' pen-up to reading p95 (the aim: ≤ 1 s);
 - failover: while the visitors draw, one replica is killed (SIGKILL). A visitor acts as the page's
-  mnist_cnn/static/replica.js does: an answer from another replica, or a call or stream that fails, is the sentence,
+  web/static/replica.js does: an answer from another replica, or a call or stream that fails, is the sentence,
   and it goes on as a fresh session (the same cookies, as a reloaded page); for each visitor of the killed replica,
   kill to sentence and sentence to a reading again (the aim: ≤ 5 s), the others' drawings (the aim: none lost), and
   tracebacks in the replicas' logs (the aim: 0). The page's own reload is not in it: that is the last part,
@@ -132,7 +132,7 @@ def page_requests(url: str) -> list[str]:
     """What a page load asks for (the page and every asset, font and call, not its streams), as Chromium loads it."""
     from playwright.sync_api import sync_playwright
 
-    from mnist_cnn.widgets import PAD_READY_JS
+    from web.widgets import PAD_READY_JS
 
     with sync_playwright() as p:
         browser = chromium(p)
@@ -317,7 +317,7 @@ def page_part(folder: Path, args) -> dict:
     from playwright.sync_api import expect, sync_playwright
 
     from harness import draw, open_app
-    from mnist_cnn.widgets import PAD_READY_JS
+    from web.widgets import PAD_READY_JS
 
     seven, one = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]], [[(0.5, 0.05), (0.5, 0.95)]]
     deployed, told, again = Deployment(2, folder / "serve-page.log"), [], []

@@ -22,8 +22,8 @@ sys.path.insert(0, str(REPO))  # run as a script, from anywhere: the app's packa
 
 from tqdm import tqdm  # noqa: E402  (after the path: this file is run as a script)
 
-from mnist_cnn.i18n import t  # noqa: E402
-from mnist_cnn.widgets import LIVE_MS  # noqa: E402
+from web.i18n import t  # noqa: E402
+from web.widgets import LIVE_MS  # noqa: E402
 
 TEMPLATE = Path(__file__).with_name("nginx.conf")
 # The most requests a learner's page sends in a second: while the pen moves, a live reading at most every LIVE_MS,
@@ -49,9 +49,9 @@ UNSAFE = set("$\\'\"<>&{}")  # characters that a sentence written into nginx.con
 
 
 def app_limits() -> tuple[int, int]:
-    """The app's own body limits in bytes: an event's and an uploaded file's (mnist_cnn/door.py, which app.py
+    """The app's own body limits in bytes: an event's and an uploaded file's (web/door.py, which app.py
     launches Gradio with)."""
-    from mnist_cnn.door import MAX_BODY, MAX_UPLOAD
+    from web.door import MAX_BODY, MAX_UPLOAD
 
     return MAX_BODY, MAX_UPLOAD
 

@@ -94,15 +94,6 @@ def shift_curve(model: torch.nn.Module, x: torch.Tensor, digit: int) -> list[dic
     return [{"shift": s, "direction": d, "probability": p, "digit": digit} for (d, s), p in zip(rows, probs)]
 
 
-def shift_frame(curve: list[dict], lang: str = "en"):
-    """The shift curve as a pandas DataFrame for gr.LinePlot, its directions named in lang."""
-    import pandas as pd  # gradio's own dependency; imported here so that the rest needs no pandas
-
-    from .i18n import t
-    names = {d: t(f"what-if.{d}", lang) for d in DIRECTIONS}
-    return pd.DataFrame([{**row, "direction": names[row["direction"]]} for row in curve])
-
-
 def tolerance(curve: list[dict], direction: str, level: float = 0.5) -> tuple[int, int] | None:
     """The widest run of shifts around 0 over which the probability stays at level or above, or None."""
     p = {r["shift"]: r["probability"] for r in curve if r["direction"] == direction}

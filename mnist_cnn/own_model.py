@@ -24,7 +24,6 @@ from safetensors.torch import load as load_safetensors
 
 from .data import load_mnist, normalise
 from .errors import InputError
-from .i18n import percent, t
 from .model import Net
 
 MAX_BYTES = 5 * 2**20  # every upload of the page (door.MAX_UPLOAD); the shipped weights are 1.7 MB
@@ -608,9 +607,3 @@ def accuracy(model: torch.nn.Module, digits: tuple[torch.Tensor, torch.Tensor] |
     preds = torch.cat([model(x[i:i + batch_size]).argmax(1) for i in range(0, len(x), batch_size)])
     return (preds == labels).float().mean().item()
 
-
-def describe(name: str | None, acc: float, lang: str = "en", n: int = 10 * PER_DIGIT) -> str:
-    """The line that says which network is reading and how well: name (HTML-escaped by the caller) for a visitor's
-    file, None for the shipped network."""
-    values = {"accuracy": percent(acc, lang, 1), "n": n}
-    return t("own.model.shipped", lang, **values) if name is None else t("own.model.own", lang, name=name, **values)

@@ -15,9 +15,9 @@ from tqdm import tqdm
 from . import checkpoint, snapshots
 from .augment import augment, styled_digits, warp_strokes
 from .data import REPO, load_mnist, standardise
+from .errors import InputError
 from .evaluate import evaluate, evaluate_styles, evaluate_writers
 from .model import Net, count_parameters
-from .errors import InputError
 from .preprocess import prepare
 from .strokes import load_samples, random_drawing
 

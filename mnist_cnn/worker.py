@@ -23,8 +23,7 @@ import numpy as np
 from PIL import Image
 
 from . import images
-from .errors import InputError
-from .text import EN
+from .errors import KEY, InputError
 
 # s of CPU time a file may take to be read. The slowest the limits allow, 25-megapixel RGBA PNGs and WebPs, take
 # 0.5-0.9 s; a 2 MB photo 0.1 s (a JPEG decodes at the scale it is needed).
@@ -173,7 +172,7 @@ class Worker:
 def checked(answer: dict, data: bytes) -> np.ndarray:
     """A worker's answer as grey levels, or its InputError; anything a worker should not say is a damaged file (its
     decoder was misled)."""
-    if isinstance(answer.get("key"), str) and answer["key"] in EN and answer["key"].startswith("error."):
+    if isinstance(answer.get("key"), str) and KEY.fullmatch(answer["key"]):
         values = answer.get("values")
         if isinstance(values, dict) and all(isinstance(v, (str, int, float)) for v in values.values()):
             raise InputError(answer["key"], **values)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from mnist_cnn import text
+from web import text
 
 # installed by the README's test command (npm install --no-save axe-core@4)
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"

@@ -15,15 +15,15 @@ from gradio.utils import get_upload_folder
 from PIL import Image
 
 import app
-from mnist_cnn import render, text, views
 from mnist_cnn.data import load_mnist, normalise
-from mnist_cnn.handlers import NEUTRAL, read_as_drawn
-from mnist_cnn.i18n import t
 from mnist_cnn.images import FORMAT_LIST
 from mnist_cnn.pipeline import read_digit, read_mnist
-from mnist_cnn.render import GRIDS, MARK
 from mnist_cnn.strokes import draw_strokes
-from mnist_cnn.widgets import READ, data_url
+from web import render, text, views
+from web.handlers import NEUTRAL, read_as_drawn
+from web.i18n import t
+from web.render import GRIDS, MARK
+from web.widgets import READ, data_url
 
 
 def drawing(strokes) -> str:

@@ -19,11 +19,11 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 import app
-from mnist_cnn.door import MAX_UPLOAD
-from mnist_cnn.i18n import t
 from mnist_cnn.images import FORMAT_LIST
 from mnist_cnn.strokes import draw_strokes
-from mnist_cnn.widgets import UploadButton
+from web.door import MAX_UPLOAD
+from web.i18n import t
+from web.widgets import UploadButton
 
 # file name -> words the sentence that refuses it must contain
 UNREADABLE = {

@@ -9,8 +9,16 @@ import struct
 
 from PIL import Image
 
-from bench.bench_red_team import (CUT, allocating_pickle, bare_error, ico_holding, jpeg_scans_repeated, legacy_pt,
-                                  outcome, png_behind_a_chunk)
+from bench.bench_red_team import (
+    CUT,
+    allocating_pickle,
+    bare_error,
+    ico_holding,
+    jpeg_scans_repeated,
+    legacy_pt,
+    outcome,
+    png_behind_a_chunk,
+)
 from mnist_cnn.inputs import PNG_URL
 
 

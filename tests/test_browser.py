@@ -6,9 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from harness import draw
-from mnist_cnn import text, views
 from mnist_cnn.mistakes import load_mistakes
-from mnist_cnn.render import GRIDS, MARK, PAGE, PANELS
+from web import text, views
+from web.render import GRIDS, MARK, PAGE, PANELS
 
 
 def predicted(page):

@@ -24,10 +24,10 @@ from playwright.sync_api import expect
 from bench.bench_load import PadUser, frames, pad_events
 from deploy import serve
 from harness import VERIFY, Deployment, draw, free_port, open_app
-from mnist_cnn.door import MAX_BODY
-from mnist_cnn.i18n import t
-from mnist_cnn.text import EN, ES
-from mnist_cnn.widgets import LIVE_MS
+from web.door import MAX_BODY
+from web.i18n import t
+from web.text import EN, ES
+from web.widgets import LIVE_MS
 
 NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
 SEVEN = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]

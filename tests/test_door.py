@@ -1,5 +1,5 @@
 """The door's own pieces, without a server: the upload bucket."""
-from mnist_cnn import door
+from web import door
 
 
 def test_a_bucket_gives_its_burst_then_one_token_every_period(monkeypatch):

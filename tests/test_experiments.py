@@ -18,11 +18,10 @@ from mnist_cnn.experiments import (
     occlusion,
     sandbox,
     shift_curve,
-    shift_frame,
 )
 from mnist_cnn.pipeline import activations
-from mnist_cnn.render_detail import saliency_picture
-from mnist_cnn.render_experiments import occlusion_html, occlusion_picture, sandbox_html, sandbox_picture, shift_html
+from web.render_detail import saliency_picture
+from web.render_experiments import occlusion_html, occlusion_picture, sandbox_html, sandbox_picture, shift_html
 
 BAD = [float("nan"), float("inf"), -float("inf"), "1", None, True, False, 1.5]
 
@@ -143,8 +142,6 @@ def test_shift_curve(model, digits):
         right3 = float(model(moved(x, 3, 0)).exp()[0, label])
     assert next(r["probability"] for r in curve if r == {**r, "shift": 3, "direction": "horizontal"}) == \
         pytest.approx(right3, abs=1e-5)
-    frame = shift_frame(curve, "es")
-    assert len(frame) == 34 and set(frame["direction"]) == {"izquierda–derecha", "arriba–abajo"}
     with pytest.raises(ValueError):
         shift_curve(model, x, 10)
 

@@ -18,7 +18,7 @@ from mnist_cnn.filter_top import (
     top_patches,
 )
 from mnist_cnn.pipeline import activations
-from mnist_cnn.render_experiments import filter_top_html, filter_top_picture
+from web.render_experiments import filter_top_html, filter_top_picture
 
 
 @pytest.fixture(scope="module")

@@ -9,23 +9,23 @@ import pytest
 import uvicorn.config
 
 from harness import Session, events, pad_data
-from mnist_cnn import gradio_internals
 from mnist_cnn.strokes import draw_strokes
-from mnist_cnn.widgets import data_url
+from web import gradio_internals
+from web.widgets import data_url
 
 
 def test_another_gradio_version_is_refused_with_one_sentence(monkeypatch):
     real = importlib.metadata.version
     monkeypatch.setattr(importlib.metadata, "version", lambda name: "9.9.9" if name == "gradio" else real(name))
-    monkeypatch.delitem(sys.modules, "mnist_cnn.gradio_internals")
+    monkeypatch.delitem(sys.modules, "web.gradio_internals")
     with pytest.raises(ImportError, match="was written for"):
-        importlib.import_module("mnist_cnn.gradio_internals")
-    monkeypatch.setitem(sys.modules, "mnist_cnn.gradio_internals", gradio_internals)
+        importlib.import_module("web.gradio_internals")
+    monkeypatch.setitem(sys.modules, "web.gradio_internals", gradio_internals)
 
 
 def test_gradio_s_launch_serves_with_the_guarded_protocol(served):
     """uvicorn takes the protocol by name from its table; Gradio's own launch() then uses it."""
-    assert uvicorn.config.HTTP_PROTOCOLS["auto"] == "mnist_cnn.gradio_internals:GuardedProtocol"
+    assert uvicorn.config.HTTP_PROTOCOLS["auto"] == "web.gradio_internals:GuardedProtocol"
     assert served.server.config.http_protocol_class is gradio_internals.GuardedProtocol
 
 

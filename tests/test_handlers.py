@@ -11,11 +11,11 @@ import torch
 from gradio.utils import get_upload_folder
 
 from harness import call, events, pad_data
-from mnist_cnn import text, views
-from mnist_cnn.handlers import NEUTRAL, Network
 from mnist_cnn.model import Net
 from mnist_cnn.strokes import draw_strokes
-from mnist_cnn.widgets import data_url
+from web import text, views
+from web.handlers import NEUTRAL, Network
+from web.widgets import data_url
 
 SEVEN = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]
 

@@ -12,11 +12,11 @@ from gradio.utils import get_upload_folder
 from PIL import Image
 
 from mnist_cnn import inputs
-from mnist_cnn.door import files_outside, fits, fits_event
 from mnist_cnn.errors import InputError
 from mnist_cnn.images import MAX_PAD_SIDE
 from mnist_cnn.strokes import draw_strokes
-from mnist_cnn.widgets import Radio, Slider, UploadButton, data_url
+from web.door import files_outside, fits, fits_event
+from web.widgets import Radio, Slider, UploadButton, data_url
 
 
 def test_a_drawing_is_a_small_png_data_url():

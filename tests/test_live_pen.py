@@ -6,11 +6,11 @@ import pytest
 from playwright.sync_api import expect
 
 from harness import Session, events, pad_data
-from mnist_cnn import views
-from mnist_cnn.door import PER_SESSION
-from mnist_cnn.handlers import Pen
 from mnist_cnn.strokes import draw_strokes
-from mnist_cnn.widgets import READ, data_url
+from web import views
+from web.door import PER_SESSION
+from web.handlers import Pen
+from web.widgets import READ, data_url
 
 SEVEN = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]
 BAR = [[(0.15, 0.08), (0.85, 0.08)]]  # the 7 before its stem: a part of the drawing

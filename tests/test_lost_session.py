@@ -1,4 +1,4 @@
-"""A stream asked for a session the process does not hold (mnist_cnn/lost_session.py): Gradio's own answer, said by the
+"""A stream asked for a session the process does not hold (web/lost_session.py): Gradio's own answer, said by the
 door without the traceback Gradio logs for it."""
 import json
 import time
@@ -6,8 +6,8 @@ import time
 import httpx
 
 from harness import free_port
-from mnist_cnn.lost_session import STREAM, not_found
-from mnist_cnn.text import EN, ES
+from web.lost_session import STREAM, not_found
+from web.text import EN, ES
 
 
 def test_the_event_is_gradio_s_own_for_an_unknown_session_in_the_sender_s_language():

@@ -14,14 +14,13 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
+from mnist_cnn import own_model
 from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.errors import InputError
-from mnist_cnn.i18n import sentence
 from mnist_cnn.model import Net
-from mnist_cnn import own_model
-from mnist_cnn.own_model import (MAX_BYTES, MAX_ELEMENTS, MAX_TENSORS, accuracy, accuracy_digits, describe,
-                                  load_own_model)
-from mnist_cnn.text import EN, ES
+from mnist_cnn.own_model import MAX_BYTES, MAX_ELEMENTS, MAX_TENSORS, accuracy, accuracy_digits, load_own_model
+from web.i18n import sentence
+from web.text import EN, ES
 
 SAVE_STATE_DICT = 'torch.save(model.state_dict(), "cnn.pt")'
 
@@ -91,12 +90,6 @@ def test_accuracy_on_a_stratified_subset(model, saved):
     assert accuracy(load_own_model(saved["cnn.safetensors"]), few) == accuracy(model, few)
     torch.manual_seed(0)
     assert accuracy(Net(), few) < 0.3
-
-
-def test_the_model_line_names_the_network_and_its_accuracy():
-    assert "cnn.pt" in describe("cnn.pt", 0.987, "en") and "98.7%" in describe("cnn.pt", 0.987, "en")
-    assert "98,7\u00a0%" in describe("cnn.pt", 0.987, "es") and "1000" in describe("cnn.pt", 0.987, "es")
-    assert "1,000" in describe(None, 0.998) and describe(None, 0.998, "es") != describe(None, 0.998, "en")
 
 
 class WritesAFile:

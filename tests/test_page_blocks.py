@@ -12,10 +12,10 @@ from gradio.state_holder import SessionState
 
 import app
 from harness import call, events, pad_data
-from mnist_cnn import views
-from mnist_cnn.handlers import WHAT_IF
 from mnist_cnn.strokes import draw_strokes
-from mnist_cnn.widgets import data_url
+from web import views
+from web.handlers import WHAT_IF
+from web.widgets import data_url
 
 SEVEN = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]
 READING = [*views.READING, "current", "original", "filter-top", "compare", *WHAT_IF, "pad"]  # as app.wire has them

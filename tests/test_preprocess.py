@@ -12,14 +12,15 @@ import pytest
 import torch
 from PIL import Image, ImageDraw, ImageOps
 
-from mnist_cnn import inputs, render
+from mnist_cnn import inputs
 from mnist_cnn.data import load_mnist, normalise
 from mnist_cnn.errors import BlankImageError, InputError
-from mnist_cnn.i18n import sentence
 from mnist_cnn.images import MAX_BYTES, grey_levels, load_image
 from mnist_cnn.preprocess import INK_SIDE, find_ink, prepare
 from mnist_cnn.strokes import draw_strokes, random_drawing
-from mnist_cnn.widgets import data_url as pad_value
+from web import render
+from web.i18n import sentence
+from web.widgets import data_url as pad_value
 
 ONE = [[(0.38, 0.12), (0.5, 0.0), (0.5, 1.0)]]  # a "1" with a short flag, in the unit square
 BAR = [[(0.5, 0.0), (0.5, 1.0)]]  # a "1" as a plain bar

@@ -1,7 +1,7 @@
 """The quiet log: one line a second of each kind, a refusal's traceback cut to one line, real faults kept whole."""
 import logging
 
-from mnist_cnn.quiet_log import OncePerSecond, quiet
+from web.quiet_log import OncePerSecond, quiet
 
 
 class InvalidPathError(Exception):

@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from harness import Session, events, pad_data
-from mnist_cnn import door, gradio_internals
 from mnist_cnn.strokes import draw_strokes
-from mnist_cnn.widgets import data_url
+from web import door, gradio_internals
+from web.widgets import data_url
 
 SEVEN = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]
 

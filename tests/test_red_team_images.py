@@ -13,9 +13,9 @@ from PIL import IcnsImagePlugin, IcoImagePlugin, Image, ImageFile, PngImagePlugi
 
 from mnist_cnn import inputs
 from mnist_cnn.errors import InputError
-from mnist_cnn.i18n import sentence
 from mnist_cnn.images import load_image
 from mnist_cnn.preprocess import prepare
+from web.i18n import sentence
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -20,9 +20,9 @@ from gradio.utils import get_upload_folder
 
 from mnist_cnn import own_model
 from mnist_cnn.errors import InputError
-from mnist_cnn.i18n import sentence
 from mnist_cnn.model import Net
 from mnist_cnn.own_model import MAX_BYTES, MAX_OPS, load_own_model
+from web.i18n import sentence
 
 N = 4_999_999  # as large as a file may be: what bytearray(N) allocates, what Counter(bytearray(N)) counts
 

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_cnn import render
 from mnist_cnn.data import load_mnist
 from mnist_cnn.model import STAGES
 from mnist_cnn.pipeline import read_digit
+from web import render
 
 BLACK = (0, 0, 0)
 

@@ -6,9 +6,9 @@ import torch
 
 from mnist_cnn.analysis import kernel_detail, saliency, softmax_steps
 from mnist_cnn.data import load_mnist, normalise
-from mnist_cnn.i18n import bilingual, number
-from mnist_cnn.render import GREEN
-from mnist_cnn.render_detail import (
+from web.i18n import bilingual, number
+from web.render import GREEN
+from web.render_detail import (
     kernel_html,
     kernel_picture,
     mistakes_intro,
@@ -16,7 +16,7 @@ from mnist_cnn.render_detail import (
     saliency_picture,
     softmax_html,
 )
-from mnist_cnn.text import EN, ES
+from web.text import EN, ES
 
 KEYS = ("kernel.title", "kernel.input.conv1", "kernel.input.conv2", "kernel.padding", "kernel.weights",
         "kernel.patch", "kernel.products", "kernel.sum", "kernel.sum.channels", "kernel.partials", "kernel.bias",

@@ -1,4 +1,4 @@
-"""The page's watch over its process (mnist_cnn/replica.py, static/replica.js): what it puts in the page's head, and
+"""The page's watch over its process (web/replica.py, static/replica.js): what it puts in the page's head, and
 in Chromium, a page whose one process (no nginx) was started again. (Behind nginx, a replica killed:
 tests/test_deploy.py.)"""
 import json
@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from harness import draw, free_port, open_app, serving
-from mnist_cnn import replica
-from mnist_cnn.text import EN, ES
+from web import replica
+from web.text import EN, ES
 
 
 def test_the_head_holds_the_sentence_in_both_languages_then_the_script():

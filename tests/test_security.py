@@ -20,7 +20,7 @@ import app
 from harness import call, pad_data
 from mnist_cnn.checkpoint import WEIGHTS
 from mnist_cnn.strokes import draw_strokes
-from mnist_cnn.widgets import data_url
+from web.widgets import data_url
 
 REPO = Path(__file__).resolve().parent.parent
 

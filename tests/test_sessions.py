@@ -7,9 +7,9 @@ from gradio.state_holder import SessionState
 
 import app
 from harness import call, pad_data
-from mnist_cnn.sessions import LeanSession, LeanStateHolder, Unkept
 from mnist_cnn.strokes import draw_strokes
-from mnist_cnn.widgets import data_url
+from web.sessions import LeanSession, LeanStateHolder, Unkept
+from web.widgets import data_url
 
 SEVEN = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]
 

@@ -4,8 +4,8 @@ import re
 import pytest
 
 from mnist_cnn.model import Net, count_parameters
-from mnist_cnn.render import PANELS
-from mnist_cnn.text import EN, ES
+from web.render import PANELS
+from web.text import EN, ES
 
 KEYS = {f"{p}.{part}" for p in PANELS for part in ("title", "text")} | {
     "app.title", "app.intro", "draw.label", "draw.hint", "clear", "undo", "upload.label", "prediction.label",

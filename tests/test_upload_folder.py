@@ -2,7 +2,7 @@
 import os
 import time
 
-from mnist_cnn.upload_folder import KEEP, sweep
+from web.upload_folder import KEEP, sweep
 
 
 def aged(path, seconds: float) -> None:

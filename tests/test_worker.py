@@ -15,8 +15,8 @@ from PIL import Image
 
 from mnist_cnn import images, worker
 from mnist_cnn.errors import InputError
-from mnist_cnn.i18n import sentence
 from mnist_cnn.strokes import draw_strokes
+from web.i18n import sentence
 
 SEVEN = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]
 

@@ -6,8 +6,9 @@ import html
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .experiments import DIRECTIONS, tolerance
-from .filter_top import stored
+from mnist_cnn.experiments import DIRECTIONS, tolerance
+from mnist_cnn.filter_top import stored
+
 from .i18n import MINUS, integer, number, percent, t
 from .render import BG, GAP, GREY, GREYS, PAD, VALUES, Grid, colour_bar, levels, picture, scale_max, tile, write
 from .render_detail import saliency_picture

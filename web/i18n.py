@@ -3,7 +3,8 @@ made in both languages of which the page shows only its own.
 """
 from collections.abc import Callable
 
-from .errors import InputError
+from mnist_cnn.errors import InputError
+
 from .text import EN, ES
 
 TEXTS = {"en": EN, "es": ES}
@@ -65,5 +66,8 @@ def bilingual(render: Callable[..., str], *args) -> str:
 
 
 def sentence(error: InputError, lang: str = "en") -> str:
-    """The sentence that tells a visitor what is wrong with what they sent, in lang."""
+    """The sentence that tells a visitor what is wrong with what they sent, in lang (a key without a text, which only
+    a misled decoder could send: the file is damaged)."""
+    if error.key not in TEXTS["en"]:
+        return t("error.damaged", lang)
     return t(error.key, lang, **error.values)

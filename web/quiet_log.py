@@ -6,7 +6,7 @@ import time
 
 # Exceptions that are Gradio's or uvicorn's refusals of a client's request, not faults of the server
 REFUSALS = ("InvalidPathError", "FnIndexInferError", "InvalidHTTPRequest", "RemoteProtocolError", "LocalProtocolError")
-LOGGERS = ("uvicorn.error", "asyncio", "gradio", "mnist_cnn.door")  # where a client's requests can make lines
+LOGGERS = ("uvicorn.error", "asyncio", "gradio", "web.door")  # where a client's requests can make lines
 
 
 class OncePerSecond(logging.Filter):

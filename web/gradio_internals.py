@@ -18,7 +18,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 WRITTEN_FOR = {"gradio": "6.31.0", "uvicorn": "0.55.0", "h11": "0.16.0"}
 found = {name: importlib.metadata.version(name) for name in WRITTEN_FOR}
 if found != WRITTEN_FOR:
-    raise ImportError(f"mnist_cnn/gradio_internals.py was written for {WRITTEN_FOR} and finds {found}: install the "
+    raise ImportError(f"web/gradio_internals.py was written for {WRITTEN_FOR} and finds {found}: install the "
                       f"versions of requirements.txt, or read this module against the new ones before changing them")
 
 # Connections (the red team held 19,000 half-sent requests open until the server ran out of file handles).

@@ -15,10 +15,11 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mnist_cnn.inputs import MAX_PATH
+from mnist_cnn.own_model import MAX_BYTES as MAX_UPLOAD
+
 from . import gradio_internals, lost_session
 from .i18n import language, t
-from .inputs import MAX_PATH
-from .own_model import MAX_BYTES as MAX_UPLOAD
 
 MAX_BODY = 1_500_000  # bytes of an event's JSON: a pad's data URL (at most 1 MB) and its wrapping
 MULTIPART_SLACK = 64 * 1024  # an upload's body: its file, and the part's boundary and headers

@@ -5,7 +5,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from .data import denormalise
+from mnist_cnn.data import denormalise
+
 from .i18n import number, t
 from .render import GREEN
 

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from mnist_cnn.model import Net
+from mnist_cnn.preprocess import INK_SIDE, Prepared, centre_of_mass
+
 from .i18n import number, percent, short
-from .model import Net
-from .preprocess import INK_SIDE, Prepared, centre_of_mass
 
 # Palette indices 0..15 are page colours; 16..255 hold a colour scale (values, or greys for the input pictures).
 BG, TEXT, MUTED, FRAME, MARK = range(5)

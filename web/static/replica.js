@@ -1,4 +1,4 @@
-// The page's watch over the process that holds its session (mnist_cnn/replica.py puts it in the page's head).
+// The page's watch over the process that holds its session (web/replica.py puts it in the page's head).
 //
 // Behind nginx with several processes of the app (deploy/), each answer names the process ("replica") that gave
 // it, in the X-Replica header. A session's state lives in one process: when that process dies, nginx sends the
@@ -56,7 +56,7 @@
         document.documentElement.classList.add('replica-lost');  // hides Gradio's "Connection Lost" (below)
         show(lang);
         const fresh = new URL(window.location.href);
-        fresh.searchParams.set('lang', lang);  // the language switch follows ?lang= (mnist_cnn/widgets.py)
+        fresh.searchParams.set('lang', lang);  // the language switch follows ?lang= (web/widgets.py)
         window.location.replace(fresh);
     }
 

@@ -7,15 +7,16 @@ import pandas as pd
 import torch
 from PIL import Image
 
+from mnist_cnn.analysis import kernel_detail, saliency, softmax_steps
+from mnist_cnn.errors import InputError
+from mnist_cnn.experiments import DIRECTIONS, occlusion, sandbox, shift_curve
+from mnist_cnn.filter_top import top_patches
+from mnist_cnn.model import Net
+from mnist_cnn.own_model import PER_DIGIT
+from mnist_cnn.pipeline import Reading, activations, confidences, read_prepared
+
 from . import render
-from .analysis import kernel_detail, saliency, softmax_steps
-from .errors import InputError
-from .experiments import occlusion, sandbox, shift_curve, shift_frame
-from .filter_top import top_patches
 from .i18n import TEXTS, bilingual, percent, sentence, t
-from .model import Net
-from .own_model import describe
-from .pipeline import Reading, activations, confidences, read_prepared
 from .render_detail import kernel_html, kernel_picture, saliency_caption, saliency_picture, softmax_html
 from .render_experiments import (
     filter_top_html,
@@ -193,11 +194,24 @@ def compare_view(shipped: Reading, own: Reading, lang: str) -> str:
             f'<div><h4>{t("own.compare.own", lang)}</h4>{top3(own, lang)}</div></div>')
 
 
+def describe(name: str | None, acc: float, lang: str = "en", n: int = 10 * PER_DIGIT) -> str:
+    """The line that says which network is reading and how well: name (HTML-escaped by the caller) for a visitor's
+    file, None for the shipped network."""
+    values = {"accuracy": percent(acc, lang, 1), "n": n}
+    return t("own.model.shipped", lang, **values) if name is None else t("own.model.own", lang, name=name, **values)
+
+
 def model_name(network, lang: str, shipped_accuracy: float | None = None) -> str:
     """The line that says which network reads: the visitor's file (as text) and its accuracy, or the shipped one."""
     if network is None:
         return describe(None, shipped_accuracy if shipped_accuracy is not None else 0.0, lang)
     return describe(html.escape(network.name), network.accuracy, lang)
+
+
+def shift_frame(curve: list[dict], lang: str = "en") -> pd.DataFrame:
+    """The shift curve as a pandas DataFrame for gr.LinePlot, its directions named in lang."""
+    names = {d: t(f"what-if.{d}", lang) for d in DIRECTIONS}
+    return pd.DataFrame([{**row, "direction": names[row["direction"]]} for row in curve])
 
 
 def moment(snapshot, lang: str) -> str:

@@ -8,15 +8,17 @@ from dataclasses import dataclass, field, replace
 import gradio as gr
 import torch
 
-from . import inputs, render, views
-from .data import denormalise
-from .errors import BlankImageError, InputError
-from .experiments import MAX_ANGLE, MAX_SHIFT, MAX_THICKNESS, PADDINGS, POOL_STRIDES, SCALES, STRIDES, moved
+from mnist_cnn import inputs
+from mnist_cnn.data import denormalise
+from mnist_cnn.errors import BlankImageError, InputError
+from mnist_cnn.experiments import MAX_ANGLE, MAX_SHIFT, MAX_THICKNESS, PADDINGS, POOL_STRIDES, SCALES, STRIDES, moved
+from mnist_cnn.model import Net
+from mnist_cnn.own_model import accuracy, load_own_model
+from mnist_cnn.pipeline import Reading, confidences, read_digit, read_mnist, read_prepared
+from mnist_cnn.preprocess import Prepared
+
+from . import render, views
 from .i18n import language, sentence
-from .model import Net
-from .own_model import accuracy, load_own_model
-from .pipeline import Reading, confidences, read_digit, read_mnist, read_prepared
-from .preprocess import Prepared
 from .widgets import READ
 
 # The what-if sliders: (lowest, highest, step), and where they rest
