@@ -218,3 +218,10 @@ def guard_connections() -> None:
     if soft != resource.RLIM_INFINITY and soft < FILE_HANDLES:
         wanted = FILE_HANDLES if hard == resource.RLIM_INFINITY else min(FILE_HANDLES, hard)
         resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
+
+
+def upload_folder() -> str:
+    """The folder Gradio writes uploads to (GRADIO_TEMP_DIR, else its own under the system's temporary folder): Gradio
+    decides it in gradio.utils.get_upload_folder, which is not among its documented functions."""
+    from gradio.utils import get_upload_folder
+    return get_upload_folder()
