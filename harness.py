@@ -18,6 +18,8 @@ from pathlib import Path
 
 import httpx
 
+from web import registry
+
 REPO = Path(__file__).resolve().parent
 # Every client here speaks plain HTTP on the loopback interface: nothing to verify, and loading the certificate store
 # for each new httpx client costs ~20 ms of CPU, which in a load test competes with the server it measures.
@@ -37,10 +39,10 @@ def free_port() -> int:
 
 
 def launch(demo, **options):
-    """Serve the app's Blocks from this process on a free loopback port (app.LAUNCH's settings); returns demo."""
-    import app
+    """Serve the app's Blocks from this process on a free loopback port (serving.LAUNCH's settings); returns demo."""
+    from web import serving
 
-    return app.launch(demo, **{"server_name": "127.0.0.1", "server_port": free_port(), "prevent_thread_lock": True,
+    return serving.launch(demo, **{"server_name": "127.0.0.1", "server_port": free_port(), "prevent_thread_lock": True,
                                "quiet": True, **options})
 
 
@@ -153,10 +155,17 @@ def events(url: str) -> list[dict]:
             for i, d in enumerate(cfg["dependencies"])]
 
 
+def event_inputs(part: str, trigger: str, lang: str = "en", **values) -> list:
+    """The raw inputs of one of the page's events (web/registry.py), by name: the values given, None for the others
+    (the server ignores what is sent for a session's State), and the page's language."""
+    event = next(e for e in registry.EVENTS if (e.part, e.trigger) == (part, trigger))
+    values = {registry.LANG: lang, **values}
+    return [values.get(registry.name(k)) for k in event.inputs]
+
+
 def pad_data(drawing: str | None, lang: str = "en") -> list:
-    """The raw inputs of the pad's events (app.py): the drawing, the session's chosen map, network and pen (State:
-    the server ignores what is sent for them), the page's language."""
-    return [drawing, None, None, None, lang]
+    """The raw inputs of the pad's events: the drawing, the session's things, the page's language."""
+    return event_inputs("pad", "drawn", lang, pad=drawing)
 
 
 def join(client: httpx.Client, base: str, session: str, fn_index: int, data: list, event_data=None) -> dict:

@@ -17,6 +17,10 @@ import app
 from bench.common import arguments, dev_samples, spread, timed
 from harness import chromium, mouse_stroke, open_app, serving
 from mnist_cnn.checkpoint import load_model
+from mnist_cnn.data import load_mnist
+from mnist_cnn.filter_top import load_filter_top
+from mnist_cnn.mistakes import load_mistakes
+from mnist_cnn.snapshots import load_loss_curve, load_snapshots
 from mnist_cnn.strokes import draw_strokes
 from web import render
 from web.widgets import data_url
@@ -104,9 +108,9 @@ def start_up(model, runs: int) -> dict[str, list[float]]:
     """Seconds of app.build(model) as shipped, and of the loading it does: the filters' top patches, the training
     snapshots (with the loss curve), the misread digits, the MNIST test split (with the page left out, without
     Stale errors: a page without snapshots cannot be built yet, its learning slider would run from 0 to 0)."""
-    loads = {"load_filter_top": app.load_filter_top, "load_mistakes": app.load_mistakes,
-             "load_snapshots + load_loss_curve": lambda: (app.load_snapshots(), app.load_loss_curve()),
-             "load_mnist('test')": lambda: app.load_mnist("test")}
+    loads = {"load_filter_top": load_filter_top, "load_mistakes": load_mistakes,
+             "load_snapshots + load_loss_curve": lambda: (load_snapshots(), load_loss_curve()),
+             "load_mnist('test')": lambda: load_mnist("test")}
     out = {"app.build(model)": [], **{name: [] for name in loads}}
     for _ in range(runs):
         t = time.perf_counter()

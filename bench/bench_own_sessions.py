@@ -16,6 +16,7 @@ from harness import call, events, launch, pad_data
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.model import Net
 from mnist_cnn.strokes import draw_strokes
+from web import serving
 from web.widgets import data_url
 
 SEVEN = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]
@@ -26,7 +27,7 @@ def main() -> None:
                                "networks": ("own", "each session's network: its own file, or the same file for all",
                                             "own", "same")})
     torch.set_num_threads(1)
-    app.few_malloc_arenas()  # as app.main() does
+    serving.few_malloc_arenas()  # as app.main() does
     demo = launch(app.build(load_model()))
     url = demo.local_url
     found = {e["on"]: e["fn_index"] for e in events(url)}

@@ -43,9 +43,9 @@ def digit_strokes():
 @pytest.fixture(scope="session")
 def page(model):
     """What the page's events run (handlers.Page), with the shipped model and the data the page shows."""
-    import app
+    from web.handlers import Page
 
-    return app.load_page(model)
+    return Page.load(model)
 
 
 @pytest.fixture

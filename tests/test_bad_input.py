@@ -21,6 +21,7 @@ from PIL import Image
 import app
 from mnist_cnn.images import FORMAT_LIST
 from mnist_cnn.strokes import draw_strokes
+from web import serving
 from web.door import MAX_UPLOAD
 from web.i18n import t
 from web.widgets import UploadButton
@@ -37,7 +38,7 @@ UNREADABLE = {
 BLANK = ["white.png", "transparent.png", "one_pixel.png"]
 READABLE = ["white_on_black.png", "black_on_transparent.png", "grey16.png", "cmyk.jpg", "animated.gif",
             "4000px.png"]
-LIMIT = MAX_UPLOAD  # app.LAUNCH["max_file_size"]
+LIMIT = MAX_UPLOAD  # serving.LAUNCH["max_file_size"]
 
 
 def bomb_png(side: int = 20_000, height: int | None = None) -> bytes:
@@ -101,7 +102,7 @@ def test_the_files_are_what_they_claim(files):
     with pytest.raises(Image.DecompressionBombError):  # Pillow's own guard; the app must say it in a sentence
         Image.open(files["bomb.png"])
     assert os.path.getsize(files["over_limit.png"]) > LIMIT
-    assert app.LAUNCH["max_file_size"] == MAX_UPLOAD
+    assert serving.LAUNCH["max_file_size"] == MAX_UPLOAD
 
 
 # Through the API

@@ -14,6 +14,7 @@ import pytest
 from gradio.utils import get_upload_folder
 
 import app
+from web.handlers import Page
 from harness import call, events, pad_data
 from mnist_cnn.images import MAX_PAD_SIDE
 from mnist_cnn.preprocess import INK_SIDE, Prepared
@@ -134,7 +135,7 @@ def test_every_input_of_every_event_refuses_every_attack_without_reading_anythin
 
 
 def test_the_pad_refuses_what_is_not_a_small_png_with_one_sentence_and_keeps_the_page(model):
-    demo_app = app.load_page(model)
+    demo_app = Page.load(model)
     seven = data_url(draw_strokes([[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]))
     for bad in ("/etc/passwd", 7, ["x"], "data:image/jpeg;base64,AAAA", "data:image/png;base64,@@@",
                 "data:image/png;base64," + "A" * 1_000_000, data_url(draw_strokes([], canvas=2000))):

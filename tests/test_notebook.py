@@ -10,7 +10,7 @@ import pytest
 import torch
 from gradio.utils import get_upload_folder
 
-import app
+from web.handlers import Page
 from mnist_cnn.data import FILES, SHIPPED_DIR
 from mnist_cnn.model import Net
 from mnist_cnn.own_model import accuracy, accuracy_digits, load_own_model
@@ -77,5 +77,5 @@ def test_the_notebook_trains_a_network_the_app_reads(notebook, model, tmp_path, 
     upload = Path(get_upload_folder()) / uuid.uuid4().hex  # and through the page's upload, as a learner sends it
     upload.mkdir(parents=True)
     shutil.copy(tmp_path / "cnn.pt", upload)
-    out = app.load_page(model).own(str(upload / "cnn.pt"), None, None, None, "es")
+    out = Page.load(model).own(str(upload / "cnn.pt"), None, None, None, "es")
     assert out["network"].name == "cnn.pt" and "tu red cnn.pt" in out["model-name"]

@@ -13,12 +13,12 @@ from gradio.state_holder import SessionState
 import app
 from harness import call, events, pad_data
 from mnist_cnn.strokes import draw_strokes
-from web import views
-from web.handlers import WHAT_IF
+from web.registry import KEPT
+from web.registry import READING as READ
 from web.widgets import data_url
 
 SEVEN = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]
-READING = [*views.READING, "current", "original", "filter-top", "compare", *WHAT_IF, "pad"]  # as app.wire has them
+READING = [*READ, *KEPT]  # as web/registry.py has them
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ import app
 from harness import call, pad_data
 from mnist_cnn.checkpoint import WEIGHTS
 from mnist_cnn.strokes import draw_strokes
+from web import serving
 from web.widgets import data_url
 
 REPO = Path(__file__).resolve().parent.parent
@@ -168,7 +169,7 @@ def test_uploads_are_kept_only_in_gradios_cache(app_url, served, digit_strokes, 
 
 def test_gradio_cleans_its_cache_on_a_schedule(served):
     frequency, age = served.delete_cache
-    assert (frequency, age) == app.CACHE_CLEANUP
+    assert (frequency, age) == serving.CACHE_CLEANUP
     assert 0 < frequency <= 3600 and 0 < age <= 3600  # within the hour
 
 

@@ -6,8 +6,9 @@ import uuid
 from gradio.state_holder import SessionState
 
 import app
-from harness import call, pad_data
+from harness import call, event_inputs, pad_data
 from mnist_cnn.strokes import draw_strokes
+from web.registry import NEUTRAL, name
 from web.sessions import LeanSession, LeanStateHolder, Unkept
 from web.widgets import data_url
 
@@ -37,11 +38,12 @@ def test_the_served_apps_sessions_keep_no_copy_and_still_carry_their_state(serve
     state = served.state_holder.session_data[session]
     assert isinstance(state, LeanSession) and state.config_values == {} and list(state.components) == []
     # the next events read the drawing the session kept: the language switch reads it again, in Spanish...
-    relabelled = call(app_url, fn_index["lang", "change"], [None, None, None, None, "es"], session=session)
+    relabelled = call(app_url, fn_index["lang", "change"], event_inputs("lang", "change", "es"), session=session)
     assert relabelled["success"] and relabelled["output"]["data"][0]["label"] == "7"
     assert "Salida: 7 con probabilidad" in json.dumps(relabelled["output"]["data"], ensure_ascii=False)
     # ...and a what-if slider moves it
-    moved = call(app_url, fn_index["shift-x", "input"], [None, 1, 0, 0, 1, 0, None, None, "en"], session=session)
+    moved = call(app_url, fn_index["shift-x", "input"], event_inputs("shift-x", "input", **{**{name(k): v for k, v in NEUTRAL.items()}, "shift_x": 1}),
+                 session=session)
     assert moved["success"] and "Output: 7 with probability" in json.dumps(moved["output"]["data"])
     assert state.config_values == {}
 

@@ -225,3 +225,9 @@ def upload_folder() -> str:
     decides it in gradio.utils.get_upload_folder, which is not among its documented functions."""
     from gradio.utils import get_upload_folder
     return get_upload_folder()
+
+
+def event_data(evt: gr.EventData) -> dict:
+    """What the client sent as an event's data (the picked button's index, the pad's count), unchecked: any JSON, or
+    none. gr.EventData keeps it in _data; its public attributes are only those it sets for known events."""
+    return evt._data if isinstance(evt._data, dict) else {}

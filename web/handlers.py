@@ -2,34 +2,36 @@
 session's network, and return the outputs it changes, by element id (views.py). app.py only wires these up.
 """
 import contextlib
+import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import gradio as gr
 import torch
 
 from mnist_cnn import inputs
-from mnist_cnn.data import denormalise
+from mnist_cnn.checkpoint import WEIGHTS
+from mnist_cnn.data import denormalise, load_mnist
+from mnist_cnn.filter_top import StaleFilterTopError, load_filter_top
+from mnist_cnn.mistakes import StaleMistakesError, load_mistakes
+from mnist_cnn.snapshots import StaleSnapshotsError, load_loss_curve, load_snapshots
 from mnist_cnn.errors import BlankImageError, InputError
-from mnist_cnn.experiments import MAX_ANGLE, MAX_SHIFT, MAX_THICKNESS, PADDINGS, POOL_STRIDES, SCALES, STRIDES, moved
+from mnist_cnn.experiments import moved
 from mnist_cnn.model import Net
-from mnist_cnn.own_model import accuracy, load_own_model
+from mnist_cnn.own_model import NETWORK_IDLE, accuracy, accuracy_digits, load_own_model
 from mnist_cnn.pipeline import Reading, confidences, read_digit, read_mnist, read_prepared
 from mnist_cnn.preprocess import Prepared
 
 from . import render, views
-from .i18n import language, sentence
+from .gradio_internals import upload_folder
+from .i18n import bilingual, language, sentence
+from .registry import NEUTRAL, SANDBOX, WHAT_IF
+from .render_detail import mistakes_intro
 from .widgets import READ
 
-# The what-if sliders: (lowest, highest, step), and where they rest
-WHAT_IF = {"shift-x": (-MAX_SHIFT, MAX_SHIFT, 1), "shift-y": (-MAX_SHIFT, MAX_SHIFT, 1),
-           "angle": (-MAX_ANGLE, MAX_ANGLE, 5), "scale": (*SCALES, 0.05),
-           "thickness": (-MAX_THICKNESS, MAX_THICKNESS, 1)}
-NEUTRAL = {"shift-x": 0, "shift-y": 0, "angle": 0, "scale": 1, "thickness": 0}
-# The sandbox's controls: (choices, the seed's own value)
-SANDBOX = {"sandbox-padding": (PADDINGS, 1), "sandbox-stride": (STRIDES, 1), "sandbox-pool-stride": (POOL_STRIDES, 2)}
-
-
+EXAMPLE_DIGITS = range(10)  # one real MNIST test digit of each class
 PEN_UP_FIRST = 0.5  # s: at most this long live readings and experiments wait for the pen-ups being read
 MAX_COUNT = 2 ** 53  # the pad numbers its sends in JavaScript, whose whole numbers are exact up to here
 
@@ -76,6 +78,15 @@ class Network:
     accuracy: float
 
 
+def optional(load: Callable, stale: type[Exception], instead, what: str):
+    """What load() gives, or instead where its file is not current: the app still works, without that part."""
+    try:
+        return load()
+    except stale as e:
+        print(f"No {what}: {e}", file=sys.stderr)
+        return instead
+
+
 def read_as_drawn(model: Net, image: torch.Tensor) -> Reading:
     """An MNIST digit (uint8 28×28) read as a drawing is: through the app's preprocessing."""
     return read_digit(model, image.numpy())
@@ -103,6 +114,59 @@ class Page:
     loss_curve: list  # [(step, loss)] of that run
     pen_ups: PenUps = field(default_factory=PenUps)
 
+    @classmethod
+    def load(cls, model: Net, weights: Path = WEIGHTS) -> "Page":
+        """The shipped network with the data the page shows: the MNIST test digits, the misread ones, the top patches
+        and the training run; each left out (with a line on stderr) where its file is not current."""
+        images, labels = load_mnist("test")
+        mistakes = optional(lambda: load_mistakes(weights=weights), StaleMistakesError, [], "gallery of misread digits")
+        top = optional(lambda: load_filter_top(weights=weights), StaleFilterTopError, None, "top patches of the filters")
+        snapshots, curve = optional(lambda: (load_snapshots(weights=weights), load_loss_curve(weights=weights)),
+                                    StaleSnapshotsError, ([], []), "training snapshots")
+        examples = [int((labels == d).nonzero()[0]) for d in EXAMPLE_DIGITS]
+        digits = accuracy_digits(images, labels)
+        return cls(model, images, labels, mistakes, examples, upload_folder(), top, digits, accuracy(model, digits),
+                   snapshots, curve)
+
+    # What a fresh page shows (registry.Part options name these)
+
+    @property
+    def example_digits(self) -> str:
+        return views.examples_html(self.images[self.examples], self.labels[self.examples])
+
+    @property
+    def mistake_digits(self) -> str:
+        return views.mistakes_html(self.mistakes, self.images)
+
+    @property
+    def mistakes_intro(self) -> str:
+        return bilingual(mistakes_intro, len(self.mistakes), len(self.labels))
+
+    @property
+    def shipped_name(self) -> str:
+        return bilingual(lambda lang: views.model_name(None, lang, self.shipped_accuracy))
+
+    @property
+    def last_moment(self) -> int:
+        """The training run's last snapshot: the shipped network."""
+        return max(len(self.snapshots) - 1, 0)
+
+    @property
+    def moments(self) -> tuple[int, int, int]:
+        """The training slider's (lowest, highest, step); highest ≥ 1: Gradio refuses a slider from 0 to 0."""
+        return 0, max(self.last_moment, 1), 1
+
+    @property
+    def first_learning(self) -> str:
+        return bilingual(lambda lang: self.learning(self.last_moment, None, lang).get("learning", ""))
+
+    @property
+    def first_loss_curve(self):
+        return self.learning(self.last_moment, None, "en").get("loss-curve")
+
+    network_idle = NETWORK_IDLE  # seconds a visitor's network stays in their session unused
+    new_pen = Pen()  # each session gets its own copy (gr.State copies its value)
+
     def net(self, network: Network | None) -> Net:
         """The network that reads for this session: the visitor's own, or the shipped one."""
         return network.model if network is not None else self.model
@@ -124,12 +188,12 @@ class Page:
         except InputError as e:
             return {"status": views.status(e, lang)}
 
-    def sketch(self, count, value, chosen, network, pen: Pen, lang) -> dict:
+    def sketch(self, n, pad, chosen, network, pen: Pen, lang) -> dict:
         """The drawing so far, while the pen moves -> the prediction, the panels and close-ups (the rest waits for
         the pen-up); nothing if the pen has gone up since it was sent, or for a drawing not yet readable."""
         try:
-            count = inputs.whole(count, 1, MAX_COUNT)
-            png = inputs.drawing(value)
+            count = inputs.whole(n, 1, MAX_COUNT)
+            png = inputs.drawing(pad)
             self.pen_ups.wait(PEN_UP_FIRST)  # the pen-ups being read go first
             if count <= pen.whole or png is None:
                 return {}
@@ -140,30 +204,30 @@ class Page:
         # checked again: the pen may have gone up while this was read, and its reading must not be overwritten
         return {} if count <= pen.whole else {**out, "pad": READ}
 
-    def pen_up(self, count, value, chosen, network, pen: Pen, lang) -> dict:
+    def pen_up(self, n, pad, chosen, network, pen: Pen, lang) -> dict:
         """The pad's drawing at pen-up or Undo, read as drawn() reads it; its count (if the page sent one) makes the
         live readings sent before it stale."""
         with contextlib.suppress(ValueError):  # no count (a client other than the page): read all the same
-            pen.whole = max(pen.whole, inputs.whole(count, 1, MAX_COUNT))
+            pen.whole = max(pen.whole, inputs.whole(n, 1, MAX_COUNT))
         with self.pen_ups.reading():
-            return self.drawn(value, chosen, network, lang)
+            return self.drawn(pad, chosen, network, lang)
 
-    def drawn(self, value, chosen, network, lang) -> dict:
+    def drawn(self, pad, chosen, network, lang) -> dict:
         """The pad's drawing -> every output; the pad gets READ back, so the session does not keep the drawing."""
         lang = language(lang)
         try:
-            png = inputs.drawing(value)
+            png = inputs.drawing(pad)
         except InputError as e:
             return {"status": views.status(e, lang), "pad": READ}
         if png is None:  # the pad was emptied (Undo of the last stroke)
             return {**views.blank_view(), "current": None, "original": None}
         return {**self.read(png, chosen, network, lang), "pad": READ}
 
-    def uploaded(self, path, chosen, network, lang) -> dict:
+    def uploaded(self, upload, chosen, network, lang) -> dict:
         """An uploaded file -> every output, the pad emptied so that the page shows one input."""
         lang = language(lang)
         try:
-            path = inputs.uploaded(path, self.upload_folder)
+            path = inputs.uploaded(upload, self.upload_folder)
         except InputError as e:
             return {"status": views.status(e, lang)}
         out = self.read(path, chosen, network, lang)
@@ -225,35 +289,39 @@ class Page:
             return {}
         return {"filter-top": views.filter_top_view(self.filter_top, self.images, *chosen, lang)}
 
-    def experiments(self, current: Prepared | None, padding, stride, pool, moment, network, lang) -> dict:
+    def experiments(self, current: Prepared | None, sandbox_padding, sandbox_stride, sandbox_pool_stride, learning_step,
+                    network, lang) -> dict:
         """After each reading: the sandbox, the shift curve, the occlusion map, and the training moment shown."""
         self.pen_ups.wait(PEN_UP_FIRST)
-        learning = self.learning(moment, current, lang)
+        learning = self.learning(learning_step, current, lang)
         if current is None:
             return {"sandbox": "", "shift-text": "", "shift-curve": None, "occlusion": "", **learning}
         lang, model = language(lang), self.net(network)
-        return {**self.sandbox(current, padding, stride, pool, network, lang),
+        return {**self.sandbox(current, sandbox_padding, sandbox_stride, sandbox_pool_stride, network, lang),
                 **views.experiments_view(model, current.tensor, lang), **learning}
 
-    def sandbox(self, current: Prepared | None, padding, stride, pool, network, lang) -> dict:
+    def sandbox(self, current: Prepared | None, sandbox_padding, sandbox_stride, sandbox_pool_stride, network,
+                lang) -> dict:
         """The seed's formula, live: conv1 with the chosen padding and stride, and the shapes that follow."""
         if current is None:
             return {}
         try:
             padding, stride, pool = (inputs.one_of(v, choices)
-                                     for v, (choices, _) in zip((padding, stride, pool), SANDBOX.values()))
+                                     for v, (choices, _) in zip((sandbox_padding, sandbox_stride, sandbox_pool_stride),
+                                                                SANDBOX.values()))
         except ValueError:
             return {}
         model, x = self.net(network), current.tensor
         channel = views.strongest({"conv1_relu": model.conv1(x)[0].detach()}, "conv1_relu")
         return {"sandbox": views.sandbox_view(model, x, padding, stride, pool, channel, language(lang))}
 
-    def what_if(self, original: Prepared | None, dx, dy, angle, scale, thickness, chosen, network, lang) -> dict:
+    def what_if(self, original: Prepared | None, shift_x, shift_y, angle, scale, thickness, chosen, network,
+                lang) -> dict:
         """The what-if sliders: the drawing moved, turned, scaled or made bolder, read again with every panel."""
         if original is None:
             return {}
         try:
-            x = moved(original.tensor, dx, dy, angle, scale, thickness)  # which checks each value
+            x = moved(original.tensor, shift_x, shift_y, angle, scale, thickness)  # which checks each value
         except ValueError:
             return {}
         prepared = moved_prepared(original, x)
@@ -263,12 +331,12 @@ class Page:
         """Back to the drawing as it was: the sliders at rest, the unmoved drawing read again."""
         return {**self.what_if(original, *NEUTRAL.values(), chosen, network, lang), **NEUTRAL}
 
-    def learning(self, moment, current: Prepared | None, lang) -> dict:
+    def learning(self, learning_step, current: Prepared | None, lang) -> dict:
         """A moment of the training run that made the shipped network, and what it made of the current drawing."""
         if not self.snapshots:
             return {}
         try:
-            index = inputs.whole(moment, 0, len(self.snapshots) - 1)
+            index = inputs.whole(learning_step, 0, len(self.snapshots) - 1)
         except ValueError:
             return {}
         return views.learning_view(self.snapshots, index, current, self.loss_curve, language(lang))
@@ -282,12 +350,12 @@ class Page:
         return {"compare": views.compare_view(read_prepared(self.model, prepared), read_prepared(network.model,
                                                                                                  prepared), lang)}
 
-    def own(self, path, current, original, chosen, lang) -> dict:
+    def own(self, own_upload, current, original, chosen, lang) -> dict:
         """A visitor's state_dict -> their network reads for this session; a bad file: one sentence, and the
         session keeps the network it had."""
         lang = language(lang)
         try:
-            path = inputs.uploaded(path, self.upload_folder)
+            path = inputs.uploaded(own_upload, self.upload_folder)
             model = load_own_model(path, path.name)
         except InputError as e:
             return {"model-status": views.status(e, lang)}

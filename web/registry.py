@@ -6,55 +6,53 @@ from dataclasses import dataclass, field
 from mnist_cnn.experiments import MAX_ANGLE, MAX_SHIFT, MAX_THICKNESS, PADDINGS, POOL_STRIDES, SCALES, STRIDES
 
 from .render import GRIDS, MAP_LAYERS
+from .views import READING  # every output one reading fills
 
 
 @dataclass(frozen=True)
 class Step:
-    """One view of the lesson: its id (as in ?step=<id>), and the text keys of its tab and its introduction."""
+    """One view of the lesson: its id (as in ?step=<id>), and the text keys of its heading and its introduction."""
     id: str
-
-    @property
-    def tab(self) -> str:
-        return f"step.{self.id}"
-
-    @property
-    def intro(self) -> str:
-        return f"step.{self.id}.intro"
+    title: str
+    intro: str | None = None
 
 
 # The seed's four ideas in its order, then what the page adds to it
-STEPS = (Step("model"), Step("padding"), Step("stride"), Step("dim1"), Step("experiments"), Step("own"),
-         Step("learning"))
-PAD = "pad"  # not a step: the column of the pad and the prediction, on screen whatever step is open
+STEPS = (Step("model", "layers.title", "layers.intro"), Step("padding", "step.padding", "explain.padding"),
+         Step("stride", "step.stride", "explain.stride"), Step("dim1", "step.dim1", "explain.dim1"),
+         Step("experiments", "experiment.title"), Step("own", "own.title", "own.hint"),
+         Step("learning", "learning.title", "learning.intro"))
+PAD = "pad"  # not a step: the pad and the prediction, above the steps
 FIRST = STEPS[0].id
 
 
 @dataclass(frozen=True)
-class Part:
-    """One thing on the page. Its id is its element id and the name events and handlers use for its value.
+class Loaded:
+    """An option known only once the page is loaded: that attribute of handlers.Page."""
+    name: str
 
-    kind says what app.py builds: "picture" (HTML a handler fills; pickable ones fire select), "pad", "label",
-    "status", "text" (its text key only), "button", "upload", "slider", "radio", "checkbox", "plot", "state".
+
+@dataclass(frozen=True)
+class Part:
+    """One thing on the page. Its id is its element id and, as name() writes it, its value's name in handlers.
+
+    kind says what app.py builds: "picture" (HTML a handler fills; pickable ones fire select), "drawing" (the pad),
+    "label", "sentence" (a status line), "text" (its title and text only), "button", "uploader", "slider", "radio",
+    "checkbox", "plot", "state".
     """
     id: str
     step: str  # a Step's id, or PAD
     kind: str = "picture"
-    side: int = 0  # the column of its step: 0 on the left (or first, on a phone), 1 on the right
-    title: str | None = None  # text key of its heading
+    side: int = 0  # the column of its step: 0 on the left (first, on a phone), 1 on the right
+    title: str | None = None  # text key of its heading, above it
     text: str | None = None  # text key of its explanation, under it (for "text": the text itself)
     label: str | None = None  # text key of a control's label
-    row: str | None = None  # parts next to each other with the same row sit in one row
-    shown: str | None = None  # the page's data it needs (an attribute of handlers.Page); without it, left out
+    row: str | None = None  # consecutive parts with the same row sit side by side
+    shown: str | None = None  # the page's data it needs (an attribute of handlers.Page); without it, hidden
     options: dict = field(default_factory=dict)  # the kind's own arguments (limits, choices, file types...)
 
-    @property
-    def name(self) -> str:
-        """The part's id as a Python name: how handlers' parameters call it."""
-        return self.id.replace("-", "_")
-
-
 def panel(id: str, step: str, side: int = 0, **more) -> Part:
-    """A picture with its title and explanation, keyed by its id."""
+    """A picture with its title above and its explanation under it, keyed by its id."""
     return Part(id, step, side=side, title=f"{id}.title", text=f"{id}.text", **more)
 
 
@@ -67,125 +65,163 @@ NEUTRAL = {"shift-x": 0, "shift-y": 0, "angle": 0, "scale": 1, "thickness": 0}
 SANDBOX = {"sandbox-padding": (PADDINGS, 1), "sandbox-stride": (STRIDES, 1), "sandbox-pool-stride": (POOL_STRIDES, 2)}
 SESSION_TTL = 3600  # seconds a session's own state (its reading, its chosen filter) lives after its last use
 
+
+def radio(key: str, step: str, **more) -> Part:
+    """One of the sandbox's controls."""
+    choices, seed = SANDBOX[key]
+    return Part(key, step, "radio", label=key.replace("-", ".", 1), options={"choices": choices, "value": seed},
+                **more)
+
+
 PARTS = (
-    # The pad's column
+    # Above the steps: the pad on the left, what the network read on the right
     Part("draw-title", PAD, "text", title="draw.label"),
-    Part("pad", PAD, "pad"),
+    Part("pad", PAD, "drawing"),  # its element id is "draw" (widgets.drawing_pad)
     Part("undo", PAD, "button", label="undo", row="tools"),
     Part("clear", PAD, "button", label="clear", row="tools", options={"variant": "stop"}),
-    Part("upload", PAD, "upload", label="upload.label", row="tools", options={"file_types": ["image"]}),
-    Part("status", PAD, "status"),
+    Part("upload", PAD, "uploader", label="upload.label", row="tools", options={"file_types": ["image"]}),
+    Part("status", PAD, "sentence"),
     Part("hint", PAD, "text", text="draw.hint"),
-    Part("prediction", PAD, "label", label="prediction.label"),
-    Part("unsure", PAD, "picture"),
-    Part("all-ten", PAD, "checkbox", label="prediction.all"),
-    panel("input28", PAD),
+    Part("prediction", PAD, "label", side=1, label="prediction.label"),  # 3 rows shown, or all 10 (serving.CSS)
+    Part("unsure", PAD, side=1),
+    Part("all-ten", PAD, "checkbox", side=1, label="prediction.all"),
+    panel("input28", PAD, side=1),
     # 1. The layers, in the order the data flows; the close-ups beside them
-    Part("examples", "model", "picture", title="examples.label", options={"pickable": True}),
+    Part("examples", "model", title="examples.label", options={"pickable": True, "value": Loaded("example_digits")}),
     *(panel(key, "model", options={"pickable": key in MAP_LAYERS}) for key in (*GRIDS, "act-fc1", "act-output")),
-    Part("kernel-detail", "model", side=1, title="kernel-detail.title", text="kernel-detail.hint"),
-    Part("filter-top", "model", side=1, title="filter-top.title", text="filter-top.intro", shown="filter_top"),
+    Part("closer", "model", "text", side=1, title="closer.title", text="closer.intro"),
+    Part("kernel-hint", "model", "text", side=1, title="kernel-detail.title", text="kernel-detail.hint"),
+    Part("kernel-detail", "model", side=1),
+    Part("filter-intro", "model", "text", side=1, title="filter-top.title", text="filter-top.intro",
+         shown="filter_top"),
+    Part("filter-top", "model", side=1, shown="filter_top"),
     Part("saliency", "model", side=1, title="saliency.title"),
     Part("softmax-steps", "model", side=1, title="softmax-steps.title"),
-    Part("mistakes", "model", side=1, title="mistakes.title", shown="mistakes", options={"pickable": True}),
-    # 2. and 3. Padding and stride, live in the sandbox
-    Part("sandbox-padding", "padding", "radio", label="sandbox.padding", options={"choices": SANDBOX}),
-    Part("sandbox", "padding", title="sandbox.title"),
-    Part("sandbox-stride", "stride", "radio", label="sandbox.stride", row="strides", options={"choices": SANDBOX}),
-    Part("sandbox-pool-stride", "stride", "radio", label="sandbox.pool-stride", row="strides",
-         options={"choices": SANDBOX}),
-    Part("sandbox-strided", "stride", title="sandbox.title"),
+    Part("mistakes-intro", "model", side=1, title="mistakes.title", shown="mistakes",
+         options={"value": Loaded("mistakes_intro")}),
+    Part("mistakes", "model", side=1, shown="mistakes", options={"pickable": True, "value": Loaded("mistake_digits")}),
+    # 2. and 3. Padding and stride, live in the sandbox (its picture under the stride's controls, just below)
+    Part("sandbox-intro", "padding", "text", title="sandbox.title", text="sandbox.intro"),
+    radio("sandbox-padding", "padding"),
+    radio("sandbox-stride", "stride", row="strides"),
+    radio("sandbox-pool-stride", "stride", row="strides"),
+    Part("sandbox", "stride"),
     # 5. Experiments on the drawing
-    *(Part(key, "experiments", "slider", label=f"what-if.{key}", title="what-if.title" if key == "shift-x" else None,
-           text="what-if.intro" if key == "shift-x" else None,
-           options={"limits": WHAT_IF[key], "value": NEUTRAL[key]}) for key in WHAT_IF),
+    Part("what-if-intro", "experiments", "text", title="what-if.title", text="what-if.intro"),
+    *(Part(key, "experiments", "slider", label=f"what-if.{key}", options={"limits": WHAT_IF[key],
+                                                                          "value": NEUTRAL[key]}) for key in WHAT_IF),
     Part("reset", "experiments", "button", label="what-if.reset"),
-    Part("shift-curve", "experiments", "plot", options={"x": "shift", "y": "probability", "color": "direction"}),
-    Part("shift-text", "experiments"),
+    Part("shift-curve", "experiments", "plot", side=1,
+         options={"x": "shift", "y": "probability", "color": "direction", "y_lim": [0, 1], "height": 240,
+                  "label": "what-if.curve-title", "x_title": "what-if.shift-axis",
+                  "y_title": "what-if.probability-axis"}),
+    Part("shift-text", "experiments", side=1),
     Part("occlusion", "experiments", side=1, title="occlusion.title"),
     # 6. The visitor's own network
-    Part("own-upload", "own", "upload", label="own.upload", row="own",
-         options={"file_types": [".pt", ".pth", ".safetensors"]}),
-    Part("use-shipped", "own", "button", label="own.use-shipped", row="own"),
-    Part("model-name", "own"),
-    Part("model-status", "own", "status"),
+    Part("own-upload", "own", "uploader", label="own.upload", row="own",
+         options={"file_types": [".pt", ".pth", ".safetensors"], "min_width": 120}),
+    Part("use-shipped", "own", "button", label="own.use-shipped", row="own", options={"min_width": 120}),
+    Part("model-name", "own", options={"value": Loaded("shipped_name")}),
+    Part("model-status", "own", "sentence"),
     Part("compare", "own"),
     # 7. Watching it learn
-    Part("learning-step", "learning", "slider", label="learning.step", shown="snapshots"),
-    Part("learning", "learning", shown="snapshots"),
+    Part("learning-step", "learning", "slider", label="learning.step", shown="snapshots",
+         options={"limits": Loaded("moments"), "value": Loaded("last_moment")}),
+    Part("learning", "learning", shown="snapshots", options={"value": Loaded("first_learning")}),
     Part("loss-curve", "learning", "plot", side=1, shown="snapshots",
-         options={"x": "step", "y": "loss", "color": "series"}),
+         options={"x": "step", "y": "loss", "color": "series", "height": 260, "label": "learning.curve",
+                  "x_title": "learning.step-axis", "value": Loaded("first_loss_curve")}),
     # The session's own things, gone with it; never sent to the browser
-    *(Part(key, PAD, "state", options={"ttl": SESSION_TTL}) for key in ("current", "original", "chosen", "step")),
-    Part("network", PAD, "state", options={"ttl": "network"}),
-    Part("pen", PAD, "state", options={"value": "pen"}),
+    *(Part(key, PAD, "state", options={"ttl": SESSION_TTL}) for key in ("current", "original", "chosen")),
+    Part("network", PAD, "state", options={"ttl": Loaded("network_idle")}),
+    Part("pen", PAD, "state", options={"value": Loaded("new_pen")}),  # changed in place: it lives as long as the session
 )
 BY_ID = {part.id: part for part in PARTS}
 assert len(BY_ID) == len(PARTS), "two parts with one id"
+LANG = "lang"  # the language switch, in the page's top row: its value is the page's language
 
+# What events fill: a reading fills these, and may change those it keeps; the experiments after it fill FOLLOW
+KEPT = ("current", "original", "filter-top", "compare", *WHAT_IF, "pad")
+FOLLOW = ("sandbox", "shift-curve", "shift-text", "occlusion", "learning", "loss-curve")
+LIVE = (*READING, "pad")  # what a reading made while the pen moves fills
+CONTEXT = ("chosen", "network", LANG)  # the inputs that end most events: the session's choices, the page's language
 
-def step_of(part: str) -> str:
-    """The step a part sits in (PAD for the pad's column)."""
-    return BY_ID[part].step
-
-
-# What events fill, by group: a reading fills these (each in its step), the experiments after it those
-READING = ("prediction", "unsure", "input28", *GRIDS, "act-fc1", "act-output", "kernel-detail", "saliency",
-           "softmax-steps", "status")
-FOLLOW = ("sandbox", "sandbox-strided", "shift-curve", "shift-text", "occlusion", "learning", "loss-curve")
-KEPT = ("current", "original", "filter-top", "compare", *WHAT_IF, "pad")  # what else a reading may change
-LIVE = ("prediction", "unsure", "input28", "status")  # what a reading made while the pen moves fills
-# Every event that runs the network shares the "cnn" slots; the others have their own (app.SLOTS says why)
-CONTEXT = ("chosen", "network", "lang")  # the inputs that end most events: the session's choices, the page's language
+# The queue's slots, by concurrency id: how many events of that kind run at once. Every event that runs the network
+# shares "cnn": two keep both cores busy (one torch thread each) while a large upload is read in a worker process
+# (mnist_cnn/worker.py, which has as many); more would only wait. A pen-up and its experiments have slots of their
+# own (its drawing is at most 560×560 px, so they add little memory): anyone can call any event, and a flood of calls
+# to the others never queues in front of a drawing. Live readings (while the pen moves) have one of their own.
+SLOTS = {"cnn": 2, "live": 1, "after": 1, "pen": 2, "pen-after": 1}
 
 
 @dataclass(frozen=True)
 class Event:
-    """One event of the page: what fires it, the handler (a method of handlers.Page, by name), its inputs and
-    outputs by part id, and its options. With data, the handler's first argument is that field of the event's data."""
+    """One event of the page: the part and trigger that fire it, the handler (a method of handlers.Page, by name;
+    None for one that runs only in the browser), its inputs and outputs by part id, its slots, and its options.
+
+    With data, the handler's first argument is that field of the event's data (the picked button's "index", the
+    pad's count "n"), as the client sent it. With then, the experiments on what it read follow in those slots."""
     part: str
     trigger: str
-    handler: str
-    inputs: tuple[str, ...]
-    outputs: tuple[str, ...]
+    handler: str | None
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
     data: str | None = None
     slots: str = "cnn"
-    then: str | None = None  # a handler run after it succeeds, on FOLLOW (the experiments on what it read)
-    options: dict = field(default_factory=dict)
+    then: str | None = None
+    given: dict = field(default_factory=dict)  # the handler's fixed arguments
+    js: str | None = None  # a script of app.SCRIPTS run in the page first (it may change the inputs)
+    after_js: str | None = None  # one run in the page once the event has succeeded
+    cancels: bool = False  # it cancels every reading on its way (wired before it), or they would refill the page
+    options: dict = field(default_factory=dict)  # Gradio's own options of the event
+
+    @property
+    def fills_reading(self) -> bool:
+        """It fills what a reading shows (and Clear cancels it on its way)."""
+        return set(READING) <= set(self.outputs) and not self.cancels
 
 
 def reads(part: str, trigger: str, handler: str, inputs: tuple, also: tuple = (), slots: str = "cnn",
-          then_slots: str = "after", **more) -> Event:
+          then: str = "after", **more) -> Event:
     """A reading event (which may change also these), then the experiments on what it read."""
-    return Event(part, trigger, handler, inputs, READING + KEPT + also, slots=slots, then=then_slots, **more)
+    return Event(part, trigger, handler, inputs, READING + KEPT + also, slots=slots, then=then, **more)
 
 
-PAD_INPUTS = ("pad", "chosen", "network", "pen", "lang")
-EXPERIMENTS = ("current", *SANDBOX, "learning-step", "network", "lang")  # what the experiments after a reading read
+PAD_INPUTS = ("pad", "chosen", "network", "pen", LANG)
+EXPERIMENTS = ("current", *SANDBOX, "learning-step", "network", LANG)  # what the experiments after a reading read
+LAST = {"trigger_mode": "always_last"}  # a control moved fast: only its last value is read
 EVENTS = (
-    # While the pen moves: only what is on screen whatever the step (LIVE); the pen-up reads the whole drawing
-    Event("pad", "sketch", "sketch", PAD_INPUTS, LIVE + ("pad",), data="n", slots="live",
-          options={"trigger_mode": "always_last", "js": "drawn"}),
-    reads("pad", "drawn", "pen_up", PAD_INPUTS, data="n", slots="pen", then_slots="pen-after",
-          options={"trigger_mode": "always_last", "js": "drawn"}),
+    # While the pen moves, the pad sends its drawing at most every LIVE_MS (widgets.py); it numbers what it sends,
+    # and its pen-up goes out at once: a live reading sent before it is dropped (handlers.Pen).
+    Event("pad", "sketch", "sketch", PAD_INPUTS, LIVE, data="n", slots="live", js="send-drawing", options=LAST),
+    reads("pad", "drawn", "pen_up", PAD_INPUTS, data="n", slots="pen", then="pen-after", js="send-drawing", options=LAST),
     reads("upload", "upload", "uploaded", ("upload", *CONTEXT)),
     reads("examples", "select", "example", CONTEXT, data="index"),
     reads("mistakes", "select", "mistake", CONTEXT, data="index"),
-    *(Event(key, "select", "pick", ("current", "network", "lang"),
-            ("kernel-detail", "chosen", "filter-top", *MAP_LAYERS), data="index", options={"panel": key})
+    *(Event(key, "select", "pick", ("current", "network", LANG), ("kernel-detail", "chosen", "filter-top",
+                                                                   *MAP_LAYERS), data="index", given={"panel": key},
+            after_js="to-close-up")
       for key in MAP_LAYERS),
-    reads("lang", "change", "relabel", ("current", "original", *CONTEXT)),
-    *(Event(key, "change", "sandbox", ("current", *SANDBOX, "network", "lang"), ("sandbox", "sandbox-strided"))
-      for key in SANDBOX),
+    reads(LANG, "change", "relabel", ("current", "original", *CONTEXT)),
+    *(Event(key, "change", "sandbox", ("current", *SANDBOX, "network", LANG), ("sandbox",)) for key in SANDBOX),
     # "input": a person moved it (not the page putting it back)
-    *(reads(key, "input", "what_if", ("original", *WHAT_IF, *CONTEXT), options={"trigger_mode": "always_last"})
-      for key in WHAT_IF),
+    *(reads(key, "input", "what_if", ("original", *WHAT_IF, *CONTEXT), options=LAST) for key in WHAT_IF),
     reads("reset", "click", "reset", ("original", *CONTEXT)),
-    Event("learning-step", "input", "learning", ("learning-step", "current", "lang"), ("learning", "loss-curve"),
-          options={"trigger_mode": "always_last"}),
-    reads("own-upload", "upload", "own", ("own-upload", "current", "original", "chosen", "lang"),
+    Event("learning-step", "input", "learning", ("learning-step", "current", LANG), ("learning", "loss-curve"),
+          options=LAST),
+    reads("own-upload", "upload", "own", ("own-upload", "current", "original", "chosen", LANG),
           ("network", "model-name", "model-status")),
-    reads("use-shipped", "click", "shipped", ("current", "original", "chosen", "lang"),
+    reads("use-shipped", "click", "shipped", ("current", "original", "chosen", LANG),
           ("network", "model-name", "model-status")),
-    Event("clear", "click", "clear", (), READING + KEPT + FOLLOW, options={"js": "clear", "cancels": "readings"}),
+    # Clear cancels the readings on their way (so it comes last)
+    Event("clear", "click", "clear", (), READING + KEPT + FOLLOW, js="wipe-pad", cancels=True),
+    Event("undo", "click", None, js="undo-stroke"),
+    Event("all-ten", "change", None, ("all-ten",), js="show-all"),
 )
+# What follows every reading: the experiments on it, each in the slots its event names
+AFTER_READING = Event("", "success", "experiments", EXPERIMENTS, FOLLOW)
+
+
+def name(part: str) -> str:
+    """How handlers' parameters call a part's value."""
+    return part.replace("-", "_")

@@ -3,6 +3,8 @@ connections it accepts. app.py builds the page; this serves it."""
 import asyncio
 import contextlib
 import ctypes
+import io
+import os
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -116,3 +118,20 @@ def few_malloc_arenas(arenas: int = 2) -> None:
         ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8 is M_ARENA_MAX in malloc.h
     except (OSError, AttributeError):
         pass
+
+
+def serve(demo: gr.Blocks, share: bool = False) -> None:
+    """Serve the page until stopped (with share, also on a Gradio public link), saying where."""
+    # GRADIO_SERVER_NAME and GRADIO_SERVER_PORT are read by launch() itself
+    if share:  # the public link's visitors reach the app from this machine: none of them is a trusted proxy
+        os.environ.setdefault("FORWARDED_ALLOW_IPS", "")
+    said = io.StringIO()
+    with contextlib.redirect_stdout(said):  # held back: Gradio's own advice contradicts --share
+        launch(demo, share=share, prevent_thread_lock=True)
+    if share and not demo.share_url:
+        print(f"No public link: Gradio's share server cannot be reached from this machine (is it offline?); "
+              f"the app is served locally at {demo.local_url}")
+    else:
+        print(f"The app is served at {demo.local_url}" + (f" and {demo.share_url}" if demo.share_url else "")
+              + ("" if share else "; `python app.py --share` also asks Gradio for a public link"))
+    demo.block_thread()

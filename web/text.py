@@ -23,7 +23,9 @@ EN = {
     "prediction.label": "Prediction",
     "prediction.all": "Show all 10 digits",
     "examples.label": "Digits from the MNIST test set: click one",
-    "explain.title": "Three ideas from the notebook: padding, stride and dim=1",
+    "step.padding": "Padding: a frame of zeros keeps the size",
+    "step.stride": "Stride: how far the window moves",
+    "step.dim1": "dim=1: one row per image",
     "explain.padding": (
         "**Padding.** A 3×3 filter centred on a pixel at the edge would stick out of the image. `padding=1` adds "
         "a one-pixel frame of zeros around it, so every pixel gets a full window. The output size is "
@@ -403,7 +405,9 @@ ES = {
     "prediction.label": "Predicción",
     "prediction.all": "Mostrar los 10 dígitos",
     "examples.label": "Dígitos del conjunto de prueba de MNIST: haz clic en uno",
-    "explain.title": "Tres ideas del cuaderno: padding, stride y dim=1",
+    "step.padding": "Padding: un marco de ceros conserva el tamaño",
+    "step.stride": "Stride: cuánto avanza la ventana",
+    "step.dim1": "dim=1: una fila por imagen",
     "explain.padding": (
         "**Padding (relleno).** Un filtro de 3×3 centrado en un píxel del borde se saldría de la imagen. "
         "`padding=1` añade un marco de ceros de un píxel alrededor, así cada píxel tiene su ventana completa. "
