@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .batch import run_batch
+from .batch import DEFAULT_SIZE, run_batch
 from .errors import InputError
 from .inputs import whole
 from .model import Net
@@ -23,7 +23,7 @@ CHOICES = {
 QUESTIONS = tuple(CHOICES)  # the seed's steps, in its order
 PADDING = 0  # the padding the "padding" question asks about
 POOL_STRIDE = 1  # the pooling stride the "stride" question asks about
-BATCH = 8  # the batch the "dim1" question is checked on
+BATCH = DEFAULT_SIZE  # the batch the "dim1" question is checked on: the panel's first
 TOLERANCE = 1e-5  # a sum counts as 1 within this
 
 

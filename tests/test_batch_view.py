@@ -111,7 +111,8 @@ def test_the_shapes_with_the_batch_and_view_s_minus_1(batch):
              "[64, 3136] → [64, 128] → [64, 10]")
     assert shapes_text(b) == chain
     en, es = batch_html(b, "en"), batch_html(b, "es")
-    assert chain in en and "<code>x.view(-1, 7 * 7 * 64)</code>" in en
+    assert " → ".join(f"<code>{s}</code>" for s in chain.split(" → ")) in en
+    assert "<code>x.view(-1, 7 * 7 * 64)</code>" in en
     assert "200,704 numbers / 3,136 per image = 64 rows" in en
     assert "200\u00a0704 números / 3136 por imagen = 64 filas" in es
     assert shapes_text(batch(8, 1)).endswith("[8, 3136] → [8, 128] → [8, 10]")

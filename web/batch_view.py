@@ -32,7 +32,8 @@ BATCH_CSS = """
 .bt-table img { width: 28px; height: 28px; image-rendering: pixelated; vertical-align: middle; }
 .bt-table tr.bt-you th, .bt-table tr.bt-you td { font-weight: bold; border-bottom: 2px solid #222; }
 .bt-table .bt-sum { font-weight: bold; background: #fff3c4; }
-.bt code, .bt pre { white-space: pre-wrap; }
+.bt code { white-space: nowrap; }
+.bt pre { white-space: pre-wrap; }
 """ + "".join(f".bt-table td.bt-h{i} {{ background: rgba({HEAT[0]}, {HEAT[1]}, {HEAT[2]}, "
               f"{HEAT_MAX * i / HEAT_LEVELS:.2f}); }}\n" for i in range(1, HEAT_LEVELS + 1))
 
@@ -117,7 +118,7 @@ def batch_html(batch: Batch, lang: str = "en") -> str:
     training, the shapes with the batch, what view's −1 becomes, and the 1x of the sandbox's PyTorch error."""
     loss = t("batch.loss", lang, digit=batch.answers[1], loss1=number(batch.losses[1], lang),
              loss0=number(batch.losses[0], lang))
-    chain = f"<code>{shapes_text(batch)}</code>"
+    chain = " → ".join(f"<code>{shape(s)}</code>" for _, s in batch.shapes)  # each shape kept on one line
     view = t("batch.view", lang, code=f"<code>{SEED_VIEW}</code>", total=integer(batch.rows * batch.width, lang),
              width=integer(batch.width, lang), n=batch.rows)
     one, weights = matrices(batch.error_one)
@@ -125,7 +126,8 @@ def batch_html(batch: Batch, lang: str = "en") -> str:
     errors = (f"<pre>RuntimeError: {html.escape(batch.error_one)}\n"
               f"RuntimeError: {html.escape(batch.error_batch)}</pre>")
     said = t("batch.one", lang, one=f"<code>{one}</code>", weights=f"<code>{weights}</code>", n=batch.size,
-             mine=f"<code>{mine}</code>", width=integer(batch.misfit, lang))
+             mine=f"<code>{mine}</code>", width=integer(batch.misfit, lang),
+             expected=integer(batch.width, lang))
     return (f'<div class="bt">{table_html(batch, lang)}{drawing_sentences(batch, lang)}<p>{loss}</p>'
             f'<p>{t("batch.why", lang)}</p><p>{t("batch.shapes", lang, n=batch.size)} {chain}</p><p>{view}</p>'
             f"<p>{said}</p>{errors}</div>")
