@@ -92,9 +92,10 @@ EN = {
         "per image = %(n)s rows, one per image: the batch size."
     ),
     "batch.one": (
-        "The sandbox runs your drawing alone, in a batch of one: that is the 1 of %(one)s in its PyTorch error. "
-        "mat1 is the flatten, one row per image with %(width)s numbers each; mat2, %(weights)s, is fc1’s weights "
-        "(transposed), which expect %(expected)s. With this batch of %(n)s the same mistake says %(mine)s:"
+        "The sandbox runs your drawing alone, in a batch of one: that is the 1 of %(one)s in its PyTorch error "
+        "(with padding=0, say). mat1 is the flatten, one row per image with %(width)s numbers each; mat2, "
+        "%(weights)s, is fc1’s weights (transposed), which expect %(expected)s. With this batch of %(n)s the same "
+        "mistake says %(mine)s:"
     ),
     "error.batch_size": "The batch size must be a whole number from 1 to %(limit)s.",
     "error.batch_dim": "The normalisation must be along dim 0 or dim 1.",
@@ -573,9 +574,9 @@ ES = {
     ),
     "batch.one": (
         "La zona de pruebas pasa tu dibujo solo, en un lote de una imagen: ese es el 1 de %(one)s en su error de "
-        "PyTorch. mat1 es el flatten, una fila por imagen con %(width)s números cada una; mat2, %(weights)s, son "
-        "los pesos de fc1 (traspuestos), que esperan %(expected)s. Con este lote de %(n)s, el mismo error dice "
-        "%(mine)s:"
+        "PyTorch (con padding=0, por ejemplo). mat1 es el flatten, una fila por imagen con %(width)s números cada "
+        "una; mat2, %(weights)s, son los pesos de fc1 (traspuestos), que esperan %(expected)s. Con este lote de "
+        "%(n)s, el mismo error dice %(mine)s:"
     ),
     "error.batch_size": "El tamaño del lote tiene que ser un número entero del 1 al %(limit)s.",
     "error.batch_dim": "La normalización tiene que ser a lo largo de dim 0 o de dim 1.",
