@@ -382,6 +382,24 @@ EN = {
         "The layer %(layer)s holds NaN or infinite values: the training diverged. Train again, perhaps with a "
         "smaller learning rate."
     ),
+    # The class's way in (#class-link, web/class_link.py): %(url)s an address, %(command)s the command that serves
+    # the page on the network
+    "class-link.title": "Open this page on your phone",
+    "class-link.text": "The class opens this page at this address, or by scanning the code with a phone’s camera.",
+    "class-link.alt": "QR code of this page’s address, %(url)s",
+    "class-link.local": (
+        "This computer opened the page at its own address, which no other computer can reach. Serve the page on "
+        "the classroom’s network with %(command)s; then the class opens %(url)s (the code above). If a phone still "
+        "cannot reach it, this computer’s firewall may be blocking the port."
+    ),
+    "class-link.local_none": (
+        "This is this computer’s own address: no other computer can reach it, so there is no code to scan. Serve "
+        "the page on the classroom’s network with %(command)s, then open it at this computer’s address on the "
+        "network (the page found none: is the computer connected?)."
+    ),
+    "class-link.unknown": (
+        "The page’s address could not be read from the request: give the class the one in the browser’s address bar."
+    ),
 }
 
 ES = {
@@ -774,5 +792,23 @@ ES = {
     "own.error.nan": (
         "La capa %(layer)s contiene valores NaN o infinitos: el entrenamiento divergió. Vuelve a entrenar, quizá "
         "con una tasa de aprendizaje más pequeña."
+    ),
+    # La entrada de la clase (#class-link, web/class_link.py)
+    "class-link.title": "Abre esta página en tu móvil",
+    "class-link.text": "La clase abre esta página en esta dirección, o escaneando el código con la cámara de un móvil.",
+    "class-link.alt": "Código QR de la dirección de esta página, %(url)s",
+    "class-link.local": (
+        "Este ordenador abrió la página en su propia dirección, a la que ningún otro ordenador llega. Sirve la página "
+        "en la red del aula con %(command)s; así la clase la abre en %(url)s (el código de arriba). Si un móvil sigue "
+        "sin llegar, puede que el cortafuegos de este ordenador bloquee el puerto."
+    ),
+    "class-link.local_none": (
+        "Esta es la dirección propia de este ordenador: ningún otro llega a ella, así que no hay código que escanear. "
+        "Sirve la página en la red del aula con %(command)s y ábrela en la dirección de este ordenador en la red (la "
+        "página no ha encontrado ninguna: ¿está conectado el ordenador?)."
+    ),
+    "class-link.unknown": (
+        "No se ha podido leer la dirección de la página en la petición: da a la clase la de la barra de direcciones "
+        "del navegador."
     ),
 }
