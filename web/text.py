@@ -43,6 +43,108 @@ EN = {
         "across the 10 classes, so each image’s probabilities add up to 1. With dim=0 it would mix different "
         "images."
     ),
+    # The batch of the dim1 step (#batch: web/batch_view.py) and the question before each seed step
+    # (#question-<step>: web/question_view.py); plain text filled in with % formatting
+    "batch.title": "dim=1 on a real batch",
+    "batch.text": (
+        "Your drawing is row 0 of a batch; the other rows are the first digits of the MNIST test set. The network "
+        "reads the whole batch in one forward pass, and its last layer gives one row of 10 logits per image. "
+        "Switch between dim=1 and dim=0 and see what each one normalises."
+    ),
+    "batch-size.label": "Batch size N (images)",
+    "batch-dim.label": "Normalise along",
+    "batch.caption": (
+        "softmax(logits, dim=%(dim)s) for a batch of %(n)s: one row per image, one column per digit; the larger a "
+        "value, the deeper its colour"
+    ),
+    "batch.region": "Table of probabilities, dim=%(dim)s, %(n)s rows",
+    "batch.image": "image",
+    "batch.row-sum": "row sum",
+    "batch.column-sum": "column sum",
+    "batch.drawing": "Row 0: your drawing",
+    "batch.digit": "Row %(row)s: MNIST test digit %(index)s, a %(label)s",
+    "batch.rows": (
+        "With dim=1 every row sums to 1: each image shares 1 among its 10 digits. Your drawing’s row sums to "
+        "%(sum)s, and it reads %(digit)s with %(p)s. That row comes from your drawing alone, so it is the same "
+        "whatever else is in the batch, and whatever its size."
+    ),
+    "batch.columns": (
+        "With dim=0 every column sums to 1 instead: each digit is shared among the %(n)s images. Your drawing’s "
+        "row then sums to %(sum)s, and its largest value, %(p)s, is for %(digit)s. These numbers change when the "
+        "batch changes: each is divided by a sum over the other images too."
+    ),
+    "batch.columns.other": "Its dim=1 answer, %(same)s, gets %(q)s here: even the answer has changed.",
+    "batch.columns.one": (
+        "With dim=0 every column sums to 1 instead. In a batch of one, each column holds a single number, divided "
+        "by itself: every digit gets 1, and the drawing has no answer."
+    ),
+    "batch.loss": (
+        "F.nll_loss of the batch, with MNIST’s labels (your drawing has none, so its row takes its dim=1 answer, "
+        "%(digit)s, as its label): %(loss1)s with dim=1, %(loss0)s with dim=0."
+    ),
+    "batch.why": (
+        "Training with dim=0 goes wrong. The loss then compares each image’s score for its label with the other "
+        "images’ scores for that digit, never with its own scores for the other digits, so nothing teaches it to "
+        "tell one image’s digits apart. What it learns also depends on which images share the batch, and in a "
+        "batch of one every probability is 1: the loss is 0 whatever the network answers, and nothing is learned."
+    ),
+    "batch.shapes": "The shapes with the batch, N = %(n)s:",
+    "batch.view": (
+        "The seed flattens with %(code)s. Its −1 means “as many rows as it takes”: %(total)s numbers / %(width)s "
+        "per image = %(n)s rows, one per image: the batch size."
+    ),
+    "batch.one": (
+        "The sandbox runs your drawing alone, in a batch of one: that is the 1 of %(one)s in its PyTorch error "
+        "(with padding=0, say). mat1 is the flatten, one row per image with %(width)s numbers each; mat2, "
+        "%(weights)s, is fc1’s weights (transposed), which expect %(expected)s. With this batch of %(n)s the same "
+        "mistake says %(mine)s:"
+    ),
+    "error.batch_size": "The batch size must be a whole number from 1 to %(limit)s.",
+    "error.batch_dim": "The normalisation must be along dim 0 or dim 1.",
+    "error.question": "There is no such question on this page.",
+    "error.choice": "That is not one of the answers: pick one of the %(n)s choices.",
+    "question.title": "Before you look",
+    "question.choices": "Your answer",
+    "question.right": "Right.",
+    "question.wrong": "Not quite: the answer is %(answer)s.",
+    "question.model": (
+        "Think first: your drawing goes through conv1, pool1, conv2, pool2 and flatten. How many numbers does fc1 "
+        "get for it?"
+    ),
+    "question.model.why": (
+        "Run on your drawing, pool2 gives %(c)s maps of %(h)s × %(w)s, and flatten lines them up: %(answer)s "
+        "numbers (%(h)s · %(w)s · %(c)s), the in_features of fc1 = Linear(3136, 128). 784 would be the 28 × 28 "
+        "input itself, 6272 is pool1’s 32 × 14 × 14, and 128 is what fc1 gives out."
+    ),
+    "question.padding": (
+        "Think first: if conv1 had padding=0 instead of padding=1, what size would its maps of your drawing be?"
+    ),
+    "question.padding.why": (
+        "conv1’s own filters run on your drawing with padding=0 (nn.functional.conv2d) give %(channels)s maps of "
+        "%(answer)s × %(answer)s: ⌊(%(n)s + 2·%(p)s − %(k)s)/%(s)s⌋ + 1 = %(answer)s. Without the frame of "
+        "zeros, a 3×3 window cannot be centred on an edge pixel, so each side loses one pixel at each end."
+    ),
+    "question.stride": (
+        "Think first: if pool1 moved its 2×2 window 1 pixel at a time (stride 1) instead of 2, what size would "
+        "its maps be?"
+    ),
+    "question.stride.why": (
+        "max_pool2d with stride %(s)s, run on your drawing’s conv1 maps, gives %(answer)s × %(answer)s: "
+        "⌊(%(n)s − %(k)s)/%(s)s⌋ + 1 = %(answer)s. The windows now overlap, so the maps hardly shrink; with the "
+        "seed’s stride %(seed_stride)s they do not overlap and each side is halved, to %(seed)s."
+    ),
+    "question.dim1": (
+        "Think first: the network ends with log_softmax(x, dim=1), and x has the shape [N, 10], one row per "
+        "image. What sums to 1?"
+    ),
+    "question.dim1.row": "each row: one image’s 10 probabilities",
+    "question.dim1.column": "each column: one digit over all the images",
+    "question.dim1.table": "the whole table",
+    "question.dim1.why": (
+        "On a batch of %(n)s with your drawing in row 0, every row of softmax(x, dim=1) sums to 1 (yours: "
+        "%(row)s), and the columns do not (the column of %(digit)s sums to %(column)s). dim=1 is the dimension of "
+        "the classes: each image gets its own 10 probabilities. dim=0 would make each column sum to 1 instead."
+    ),
     "error.blank": "Nothing is drawn yet: draw a digit or upload a picture of one.",
     # Input errors (mnist_cnn.errors.InputError), filled in with % formatting like the close-ups below
     "error.data_url": "The drawing could not be decoded: it is not a valid image data URL.",
@@ -384,6 +486,24 @@ EN = {
         "The layer %(layer)s holds NaN or infinite values: the training diverged. Train again, perhaps with a "
         "smaller learning rate."
     ),
+    # The class's way in (#class-link, web/class_link.py): %(url)s an address, %(command)s the command that serves
+    # the page on the network
+    "class-link.title": "Open this page on your phone",
+    "class-link.text": "The class opens this page at this address, or by scanning the code with a phone’s camera.",
+    "class-link.alt": "QR code of this page’s address, %(url)s",
+    "class-link.local": (
+        "This computer opened the page at its own address, which no other computer can reach. Serve the page on "
+        "the classroom’s network with %(command)s; then the class opens %(url)s (the code above). If a phone still "
+        "cannot reach it, this computer’s firewall may be blocking the port."
+    ),
+    "class-link.local_none": (
+        "This is this computer’s own address: no other computer can reach it, so there is no code to scan. Serve "
+        "the page on the classroom’s network with %(command)s, then open it at this computer’s address on the "
+        "network (the page found none: is the computer connected?)."
+    ),
+    "class-link.unknown": (
+        "The page’s address could not be read from the request: give the class the one in the browser’s address bar."
+    ),
 }
 
 ES = {
@@ -424,6 +544,108 @@ ES = {
         "N × 10: una fila por imagen y una columna por dígito. `log_softmax(x, dim=1)` normaliza a lo largo de "
         "la dimensión 1, es decir, entre las 10 clases, y así las probabilidades de cada imagen suman 1. Con "
         "dim=0 se mezclarían imágenes distintas."
+    ),
+    "batch.title": "dim=1 en un lote de verdad",
+    "batch.text": (
+        "Tu dibujo es la fila 0 de un lote; las demás filas son los primeros dígitos del conjunto de prueba de "
+        "MNIST. La red lee el lote entero en una sola pasada hacia delante, y su última capa da una fila de 10 "
+        "logits por imagen. Cambia entre dim=1 y dim=0 y mira qué normaliza cada uno."
+    ),
+    "batch-size.label": "Tamaño del lote N (imágenes)",
+    "batch-dim.label": "Normalizar a lo largo de",
+    "batch.caption": (
+        "softmax(logits, dim=%(dim)s) de un lote de %(n)s: una fila por imagen y una columna por dígito; cuanto "
+        "mayor es un valor, más intenso es su color"
+    ),
+    "batch.region": "Tabla de probabilidades, dim=%(dim)s, %(n)s filas",
+    "batch.image": "imagen",
+    "batch.row-sum": "suma de la fila",
+    "batch.column-sum": "suma de la columna",
+    "batch.drawing": "Fila 0: tu dibujo",
+    "batch.digit": "Fila %(row)s: dígito de prueba %(index)s de MNIST, un %(label)s",
+    "batch.rows": (
+        "Con dim=1 cada fila suma 1: cada imagen reparte 1 entre sus 10 dígitos. La fila de tu dibujo suma "
+        "%(sum)s, y la red lee un %(digit)s con %(p)s. Esa fila sale solo de tu dibujo, así que es la misma "
+        "vaya con lo que vaya en el lote, y sea cual sea su tamaño."
+    ),
+    "batch.columns": (
+        "Con dim=0, en cambio, cada columna suma 1: cada dígito se reparte entre las %(n)s imágenes. La fila de tu "
+        "dibujo suma entonces %(sum)s, y su valor más alto, %(p)s, es para el %(digit)s. Estos números cambian "
+        "cuando cambia el lote: cada uno se divide entre una suma que incluye también las demás imágenes."
+    ),
+    "batch.columns.other": "Su respuesta con dim=1, el %(same)s, recibe aquí %(q)s: hasta la respuesta ha cambiado.",
+    "batch.columns.one": (
+        "Con dim=0, en cambio, cada columna suma 1. En un lote de una sola imagen, cada columna tiene un único "
+        "número, que se divide entre sí mismo: todos los dígitos reciben 1 y el dibujo se queda sin respuesta."
+    ),
+    "batch.loss": (
+        "F.nll_loss del lote, con las etiquetas de MNIST (tu dibujo no tiene, así que su fila toma como etiqueta "
+        "su respuesta con dim=1, el %(digit)s): %(loss1)s con dim=1 y %(loss0)s con dim=0."
+    ),
+    "batch.why": (
+        "Entrenar con dim=0 sale mal. La pérdida compara entonces la puntuación de cada imagen para su etiqueta "
+        "con las que dan a ese dígito las demás imágenes, nunca con sus propias puntuaciones para los otros "
+        "dígitos, así que nada le enseña a distinguir los dígitos de una misma imagen. Lo que aprende depende "
+        "además de qué imágenes comparten el lote, y en un lote de una sola imagen todas las probabilidades valen "
+        "1: la pérdida es 0 responda lo que responda la red, y no aprende nada."
+    ),
+    "batch.shapes": "Las formas con el lote, N = %(n)s:",
+    "batch.view": (
+        "El cuaderno aplana con %(code)s. Su −1 significa «tantas filas como hagan falta»: %(total)s números / "
+        "%(width)s por imagen = %(n)s filas, una por imagen: el tamaño del lote."
+    ),
+    "batch.one": (
+        "La zona de pruebas pasa tu dibujo solo, en un lote de una imagen: ese es el 1 de %(one)s en su error de "
+        "PyTorch (con padding=0, por ejemplo). mat1 es el flatten, una fila por imagen con %(width)s números cada "
+        "una; mat2, %(weights)s, son los pesos de fc1 (traspuestos), que esperan %(expected)s. Con este lote de "
+        "%(n)s, el mismo error dice %(mine)s:"
+    ),
+    "error.batch_size": "El tamaño del lote tiene que ser un número entero del 1 al %(limit)s.",
+    "error.batch_dim": "La normalización tiene que ser a lo largo de dim 0 o de dim 1.",
+    "error.question": "En esta página no hay esa pregunta.",
+    "error.choice": "Esa no es una de las respuestas: elige una de las %(n)s opciones.",
+    "question.title": "Antes de mirar",
+    "question.choices": "Tu respuesta",
+    "question.right": "¡Correcto!",
+    "question.wrong": "No exactamente: la respuesta es %(answer)s.",
+    "question.model": (
+        "Piensa primero: tu dibujo pasa por conv1, pool1, conv2, pool2 y flatten. ¿Cuántos números recibe fc1?"
+    ),
+    "question.model.why": (
+        "Con tu dibujo, pool2 da %(c)s mapas de %(h)s × %(w)s, y flatten los pone en fila: %(answer)s números "
+        "(%(h)s · %(w)s · %(c)s), los in_features de fc1 = Linear(3136, 128). 784 sería la propia entrada de "
+        "28 × 28, 6272 son los 32 × 14 × 14 de pool1, y 128 es lo que da fc1."
+    ),
+    "question.padding": (
+        "Piensa primero: si conv1 tuviera padding=0 en lugar de padding=1, ¿de qué tamaño serían sus mapas de tu "
+        "dibujo?"
+    ),
+    "question.padding.why": (
+        "Los filtros de conv1 aplicados a tu dibujo con padding=0 (nn.functional.conv2d) dan %(channels)s mapas "
+        "de %(answer)s × %(answer)s: ⌊(%(n)s + 2·%(p)s − %(k)s)/%(s)s⌋ + 1 = %(answer)s. Sin el marco de "
+        "ceros, una ventana de 3×3 no puede centrarse en un píxel del borde, así que cada lado pierde un píxel "
+        "por cada extremo."
+    ),
+    "question.stride": (
+        "Piensa primero: si pool1 moviera su ventana de 2×2 de píxel en píxel (stride 1) en lugar de 2 en 2, ¿de "
+        "qué tamaño serían sus mapas?"
+    ),
+    "question.stride.why": (
+        "max_pool2d con stride %(s)s sobre los mapas de conv1 de tu dibujo da %(answer)s × %(answer)s: "
+        "⌊(%(n)s − %(k)s)/%(s)s⌋ + 1 = %(answer)s. Ahora las ventanas se solapan y los mapas apenas encogen; con "
+        "el stride %(seed_stride)s del cuaderno no se solapan y cada lado se reduce a la mitad, a %(seed)s."
+    ),
+    "question.dim1": (
+        "Piensa primero: la red termina con log_softmax(x, dim=1), y x tiene la forma [N, 10], una fila por "
+        "imagen. ¿Qué suma 1?"
+    ),
+    "question.dim1.row": "cada fila: las 10 probabilidades de una imagen",
+    "question.dim1.column": "cada columna: un dígito en todas las imágenes",
+    "question.dim1.table": "la tabla entera",
+    "question.dim1.why": (
+        "En un lote de %(n)s con tu dibujo en la fila 0, cada fila de softmax(x, dim=1) suma 1 (la tuya: "
+        "%(row)s), y las columnas no (la del %(digit)s suma %(column)s). dim=1 es la dimensión de las clases: "
+        "cada imagen recibe sus propias 10 probabilidades. Con dim=0 sería cada columna la que sumara 1."
     ),
     "error.blank": "Todavía no hay nada dibujado: dibuja un dígito o sube una imagen.",
     "error.data_url": "No se pudo descodificar el dibujo: no es una URL de datos de imagen válida.",
@@ -778,5 +1000,23 @@ ES = {
     "own.error.nan": (
         "La capa %(layer)s contiene valores NaN o infinitos: el entrenamiento divergió. Vuelve a entrenar, quizá "
         "con una tasa de aprendizaje más pequeña."
+    ),
+    # La entrada de la clase (#class-link, web/class_link.py)
+    "class-link.title": "Abre esta página en tu móvil",
+    "class-link.text": "La clase abre esta página en esta dirección, o escaneando el código con la cámara de un móvil.",
+    "class-link.alt": "Código QR de la dirección de esta página, %(url)s",
+    "class-link.local": (
+        "Este ordenador abrió la página en su propia dirección, a la que ningún otro ordenador llega. Sirve la página "
+        "en la red del aula con %(command)s; así la clase la abre en %(url)s (el código de arriba). Si un móvil sigue "
+        "sin llegar, puede que el cortafuegos de este ordenador bloquee el puerto."
+    ),
+    "class-link.local_none": (
+        "Esta es la dirección propia de este ordenador: ningún otro llega a ella, así que no hay código que escanear. "
+        "Sirve la página en la red del aula con %(command)s y ábrela en la dirección de este ordenador en la red (la "
+        "página no ha encontrado ninguna: ¿está conectado el ordenador?)."
+    ),
+    "class-link.unknown": (
+        "No se ha podido leer la dirección de la página en la petición: da a la clase la de la barra de direcciones "
+        "del navegador."
     ),
 }
