@@ -20,7 +20,7 @@ from web import registry, widgets
 from web.gradio_internals import event_data
 from web.handlers import Page
 from web.page_blocks import PageBlocks
-from web.registry import EVENTS, LANG, PAD, PARTS, SLOTS, STEPS, Event, Loaded, Part
+from web.registry import EVENTS, LANG, PAD, PARTS, SLOTS, STEPS, WHOLE, Event, Loaded, Part
 from web.serving import ALL_TEN_JS, CACHE_CLEANUP, LAUNCH, QUEUE, SAY, TO_DETAIL_JS, few_malloc_arenas, serve
 
 PRIVATE = {"api_visibility": "private", "show_progress": "hidden"}  # the page's own events (callable all the same)
@@ -43,7 +43,7 @@ def control(part: Part, page: Page) -> gr.components.Component:
         case "sentence":
             return widgets.status_line(part.id)
         case "checkbox":
-            return gr.Checkbox(False, label=label, **named)
+            return gr.Checkbox(o["value"], label=label, **named)
         case "button":
             return gr.Button(label, **{**SIZES, **o}, **named)
         case "uploader":
@@ -110,15 +110,11 @@ def handler_of(page: Page, event: Event, ui: dict):
     method = partial(getattr(page, event.handler), **event.given)
     names = [registry.name(k) for k in event.inputs]
 
-    def named(out: dict):
+    def call(evt: gr.EventData, request: gr.Request, *args):  # Gradio fills these two by their type hints
+        given = {**({event.data: event_data(evt).get(event.data)} if event.data else {}),
+                 **({"request": request} if event.request else {})}
+        out = method(**given, **dict(zip(names, args)))
         return {ui[k]: v for k, v in out.items() if k in ui} or gr.skip()
-
-    if event.data:  # Gradio hands gr.EventData to a first parameter with that type hint
-        def call(evt: gr.EventData, *args):
-            return named(method(**{event.data: event_data(evt).get(event.data)}, **dict(zip(names, args))))
-    else:
-        def call(*args):
-            return named(method(**dict(zip(names, args))))
     call.__name__ = event.handler  # its name in Gradio's logs, traces and routes
     return call
 
@@ -160,7 +156,7 @@ def build(model: Net, weights: Path = WEIGHTS) -> gr.Blocks:
     page = Page.load(model, weights)
     # analytics_enabled=False: Gradio looks up no analytics host, at start or ever (schools ask for this)
     with PageBlocks(title="MNIST CNN", delete_cache=CACHE_CLEANUP, analytics_enabled=False) as demo:
-        wire(page, layout(page))
+        wire(page, {**layout(page), WHOLE: demo})
     demo.page = page  # for the tests
     return demo.queue(**QUEUE)
 

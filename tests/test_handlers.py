@@ -53,12 +53,12 @@ def test_a_bad_sandbox_value_changes_nothing(page, seven, bad):
 
 
 def test_the_experiments_follow_each_reading(page, seven):
-    out = page.experiments(seven["current"], 1, 1, 2, 0, None, "es")
+    out = page.experiments(seven["current"], 1, 1, 2, 8, 1, 0, None, "es")
     curve = out["shift-curve"]
     assert len(curve) == 2 * 17 and set(curve["shift"]) == set(range(-8, 9))  # 17 points a direction
     assert "<img" in out["occlusion"] and "<img" in out["sandbox"] and "%" in out["shift-text"]
     assert "<img" in out["learning"] and len(out["loss-curve"]) > 100
-    assert page.experiments(None, 1, 1, 2, 0, None, "en")["sandbox"] == ""
+    assert page.experiments(None, 1, 1, 2, 8, 1, 0, None, "en")["sandbox"] == ""
 
 
 def test_moving_the_drawing_is_read_again_with_every_panel(page, seven):

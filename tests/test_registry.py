@@ -12,7 +12,7 @@ from web.registry import BY_ID, EVENTS, LANG, PARTS, STEPS
 from web.text import EN, ES
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
-KNOWN = set(BY_ID) | {LANG}
+KNOWN = set(BY_ID) | {LANG, registry.WHOLE}
 
 
 def test_the_steps_follow_the_seed_s_order_and_each_part_sits_in_one():
@@ -40,7 +40,7 @@ def test_an_option_given_as_a_name_is_a_value_of_the_page():
 def test_each_event_hands_its_inputs_to_its_handler_by_name(event):
     assert set(event.inputs) <= KNOWN and set(event.outputs) <= KNOWN
     parameters = list(inspect.signature(getattr(Page, event.handler)).parameters)[1:]  # less self
-    given = [event.data] if event.data else []
+    given = ([event.data] if event.data else []) + (["request"] if event.request else [])
     assert [*given, *map(registry.name, event.inputs), *event.given] == parameters
 
 

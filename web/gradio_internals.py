@@ -230,4 +230,5 @@ def upload_folder() -> str:
 def event_data(evt: gr.EventData) -> dict:
     """What the client sent as an event's data (the picked button's index, the pad's count), unchecked: any JSON, or
     none. gr.EventData keeps it in _data; its public attributes are only those it sets for known events."""
-    return evt._data if isinstance(evt._data, dict) else {}
+    data = getattr(evt, "_data", None)
+    return data if isinstance(data, dict) else {}

@@ -21,16 +21,22 @@ from mnist_cnn.errors import BlankImageError, InputError
 from mnist_cnn.experiments import moved
 from mnist_cnn.model import Net
 from mnist_cnn.own_model import NETWORK_IDLE, accuracy, accuracy_digits, load_own_model
+from mnist_cnn.batch import run_batch
 from mnist_cnn.pipeline import Reading, confidences, read_digit, read_mnist, read_prepared
 from mnist_cnn.preprocess import Prepared
+from mnist_cnn.questions import check
 
 from . import render, views
 from .gradio_internals import upload_folder
 from .i18n import bilingual, language, sentence
-from .registry import NEUTRAL, SANDBOX, WHAT_IF
+from .batch_view import batch_html
+from .class_link import address, class_link_html
+from .question_view import answer_html, question_html
+from .registry import BY_ID, FRESH, NEUTRAL, SANDBOX, STEPS, WHAT_IF, fresh
 from .render_detail import mistakes_intro
 from .widgets import READ
 
+STEP_IDS = tuple(step.id for step in STEPS)
 EXAMPLE_DIGITS = range(10)  # one real MNIST test digit of each class
 PEN_UP_FIRST = 0.5  # s: at most this long live readings and experiments wait for the pen-ups being read
 MAX_COUNT = 2 ** 53  # the pad numbers its sends in JavaScript, whose whole numbers are exact up to here
@@ -113,6 +119,7 @@ class Page:
     snapshots: list  # the training run's snapshots (snapshots.py), if they are current; else empty
     loss_curve: list  # [(step, loss)] of that run
     pen_ups: PenUps = field(default_factory=PenUps)
+    share_url: str | None = None  # Gradio's public link, once serving.serve has one
 
     @classmethod
     def load(cls, model: Net, weights: Path = WEIGHTS) -> "Page":
@@ -271,8 +278,8 @@ class Page:
         return {k: v for k, v in out.items() if k not in NEUTRAL}  # the sliders stay where they are
 
     def clear(self) -> dict:
-        """Clear: no drawing, every output emptied."""
-        return {**views.blank_view(), "current": None, "original": None, "pad": "", **NEUTRAL}
+        """Clear (or Start over): the page as a fresh page shows it, for the next learner at the same computer."""
+        return {**{key: fresh(BY_ID[key], self) for key in FRESH}, **views.blank_view()}
 
     def predict(self, path) -> dict[str, float]:
         """The /predict endpoint: an uploaded image file -> the 10 class confidences of the shipped network."""
@@ -289,16 +296,46 @@ class Page:
             return {}
         return {"filter-top": views.filter_top_view(self.filter_top, self.images, *chosen, lang)}
 
-    def experiments(self, current: Prepared | None, sandbox_padding, sandbox_stride, sandbox_pool_stride, learning_step,
-                    network, lang) -> dict:
-        """After each reading: the sandbox, the shift curve, the occlusion map, and the training moment shown."""
+    def experiments(self, current: Prepared | None, sandbox_padding, sandbox_stride, sandbox_pool_stride, batch_size,
+                    batch_dim, learning_step, network, lang) -> dict:
+        """After each reading: the sandbox, the batch, the shift curve, the occlusion map, the training moment."""
         self.pen_ups.wait(PEN_UP_FIRST)
         learning = self.learning(learning_step, current, lang)
         if current is None:
-            return {"sandbox": "", "shift-text": "", "shift-curve": None, "occlusion": "", **learning}
+            return {"sandbox": "", "batch": "", "shift-text": "", "shift-curve": None, "occlusion": "", **learning}
         lang, model = language(lang), self.net(network)
         return {**self.sandbox(current, sandbox_padding, sandbox_stride, sandbox_pool_stride, network, lang),
+                **self.batch(current, batch_size, batch_dim, network, lang),
                 **views.experiments_view(model, current.tensor, lang), **learning}
+
+    def batch(self, current: Prepared | None, batch_size, batch_dim, network, lang) -> dict:
+        """dim=1 on a batch: the drawing as its first row, MNIST test digits after it, softmax along the dim chosen."""
+        if current is None:
+            return {"batch": ""}
+        lang = language(lang)
+        try:
+            batch = run_batch(self.net(network), current.tensor, self.images, self.labels, batch_size, batch_dim)
+        except InputError as e:
+            return {"status": views.status(e, lang)}
+        return {"batch": batch_html(batch, lang)}
+
+    def answer(self, index, current: Prepared | None, network, lang, question: str) -> dict:
+        """A choice picked for a step's question: right or wrong and why, from the network on the drawing; without a
+        drawing, the question again with a sentence asking for one."""
+        lang, key = language(lang), f"question-{question}"
+        try:
+            answer = check(self.net(network), current.tensor if current else None, question, index, self.images,
+                           self.labels)
+        except InputError as e:
+            if e.key != "error.blank":  # a choice the page never offers: nothing changes
+                return {}
+            return {key: question_html(question, lang) + views.status(e, lang)}
+        return {key: answer_html(answer, lang)}
+
+    def class_link(self, request: gr.Request, lang) -> dict:
+        """For the teacher: the page's address, as this browser reached it, with its QR code for the class."""
+        headers = getattr(request, "headers", None) or {}
+        return {"class-link": class_link_html(address(headers, self.share_url, steps=STEP_IDS), language(lang))}
 
     def sandbox(self, current: Prepared | None, sandbox_padding, sandbox_stride, sandbox_pool_stride, network,
                 lang) -> dict:

@@ -3,8 +3,12 @@ app.py lays the page out and wires it by iterating over these; a new panel is on
 """
 from dataclasses import dataclass, field
 
+from mnist_cnn.batch import DEFAULT_DIM, DEFAULT_SIZE, DIMS, MAX_BATCH
+from mnist_cnn.questions import QUESTIONS
 from mnist_cnn.experiments import MAX_ANGLE, MAX_SHIFT, MAX_THICKNESS, PADDINGS, POOL_STRIDES, SCALES, STRIDES
 
+from .i18n import bilingual
+from .question_view import question_html
 from .render import GRIDS, MAP_LAYERS
 from .views import READING  # every output one reading fills
 
@@ -66,6 +70,12 @@ SANDBOX = {"sandbox-padding": (PADDINGS, 1), "sandbox-stride": (STRIDES, 1), "sa
 SESSION_TTL = 3600  # seconds a session's own state (its reading, its chosen filter) lives after its last use
 
 
+def question(step: str) -> Part:
+    """The question before a seed step's answer: its choices are buttons that fire select with their index."""
+    return Part(f"question-{step}", step, title="question.title",
+                options={"pickable": True, "value": bilingual(question_html, step)})
+
+
 def radio(key: str, step: str, **more) -> Part:
     """One of the sandbox's controls."""
     choices, seed = SANDBOX[key]
@@ -82,11 +92,13 @@ PARTS = (
     Part("upload", PAD, "uploader", label="upload.label", row="tools", options={"file_types": ["image"]}),
     Part("status", PAD, "sentence"),
     Part("hint", PAD, "text", text="draw.hint"),
+    Part("class-link", PAD, title="class-link.title"),  # for the teacher: the page's address and its QR code
     Part("prediction", PAD, "label", side=1, label="prediction.label"),  # 3 rows shown, or all 10 (serving.CSS)
     Part("unsure", PAD, side=1),
-    Part("all-ten", PAD, "checkbox", side=1, label="prediction.all"),
+    Part("all-ten", PAD, "checkbox", side=1, label="prediction.all", options={"value": False}),
     panel("input28", PAD, side=1),
     # 1. The layers, in the order the data flows; the close-ups beside them
+    question("model"),
     Part("examples", "model", title="examples.label", options={"pickable": True, "value": Loaded("example_digits")}),
     *(panel(key, "model", options={"pickable": key in MAP_LAYERS}) for key in (*GRIDS, "act-fc1", "act-output")),
     Part("closer", "model", "text", side=1, title="closer.title", text="closer.intro"),
@@ -101,11 +113,20 @@ PARTS = (
          options={"value": Loaded("mistakes_intro")}),
     Part("mistakes", "model", side=1, shown="mistakes", options={"pickable": True, "value": Loaded("mistake_digits")}),
     # 2. and 3. Padding and stride, live in the sandbox (its picture under the stride's controls, just below)
+    question("padding"),
     Part("sandbox-intro", "padding", "text", title="sandbox.title", text="sandbox.intro"),
     radio("sandbox-padding", "padding"),
+    question("stride"),
     radio("sandbox-stride", "stride", row="strides"),
     radio("sandbox-pool-stride", "stride", row="strides"),
     Part("sandbox", "stride"),
+    # 4. dim=1, on a batch whose first image is the drawing
+    question("dim1"),
+    Part("batch-size", "dim1", "slider", label="batch-size.label", row="batch",
+         options={"limits": (1, MAX_BATCH, 1), "value": DEFAULT_SIZE}),
+    Part("batch-dim", "dim1", "radio", label="batch-dim.label", row="batch",
+         options={"choices": DIMS, "value": DEFAULT_DIM}),
+    panel("batch", "dim1"),
     # 5. Experiments on the drawing
     Part("what-if-intro", "experiments", "text", title="what-if.title", text="what-if.intro"),
     *(Part(key, "experiments", "slider", label=f"what-if.{key}", options={"limits": WHAT_IF[key],
@@ -139,10 +160,19 @@ PARTS = (
 BY_ID = {part.id: part for part in PARTS}
 assert len(BY_ID) == len(PARTS), "two parts with one id"
 LANG = "lang"  # the language switch, in the page's top row: its value is the page's language
+WHOLE = "whole-page"  # the page itself, whose "load" fires when a browser opens it
+def fresh(part: Part, page) -> object:
+    """What a fresh page shows for a part (page: handlers.Page, for the values known once it is loaded)."""
+    value = part.options.get("value")
+    if isinstance(value, Loaded):
+        return getattr(page, value.name)
+    if value is None and part.kind in ("picture", "sentence", "drawing"):
+        return ""
+    return value
 
 # What events fill: a reading fills these, and may change those it keeps; the experiments after it fill FOLLOW
 KEPT = ("current", "original", "filter-top", "compare", *WHAT_IF, "pad")
-FOLLOW = ("sandbox", "shift-curve", "shift-text", "occlusion", "learning", "loss-curve")
+FOLLOW = ("sandbox", "batch", "shift-curve", "shift-text", "occlusion", "learning", "loss-curve")
 LIVE = (*READING, "pad")  # what a reading made while the pen moves fills
 CONTEXT = ("chosen", "network", LANG)  # the inputs that end most events: the session's choices, the page's language
 
@@ -173,6 +203,7 @@ class Event:
     js: str | None = None  # a script of app.SCRIPTS run in the page first (it may change the inputs)
     after_js: str | None = None  # one run in the page once the event has succeeded
     cancels: bool = False  # it cancels every reading on its way (wired before it), or they would refill the page
+    request: bool = False  # the handler gets the request (gr.Request) too, as request
     options: dict = field(default_factory=dict)  # Gradio's own options of the event
 
     @property
@@ -188,7 +219,7 @@ def reads(part: str, trigger: str, handler: str, inputs: tuple, also: tuple = ()
 
 
 PAD_INPUTS = ("pad", "chosen", "network", "pen", LANG)
-EXPERIMENTS = ("current", *SANDBOX, "learning-step", "network", LANG)  # what the experiments after a reading read
+EXPERIMENTS = ("current", *SANDBOX, "batch-size", "batch-dim", "learning-step", "network", LANG)  # what the experiments after a reading read
 LAST = {"trigger_mode": "always_last"}  # a control moved fast: only its last value is read
 EVENTS = (
     # While the pen moves, the pad sends its drawing at most every LIVE_MS (widgets.py); it numbers what it sends,
@@ -207,19 +238,29 @@ EVENTS = (
     # "input": a person moved it (not the page putting it back)
     *(reads(key, "input", "what_if", ("original", *WHAT_IF, *CONTEXT), options=LAST) for key in WHAT_IF),
     reads("reset", "click", "reset", ("original", *CONTEXT)),
+    *(Event(key, trigger, "batch", ("current", "batch-size", "batch-dim", "network", LANG), ("batch",), options=LAST)
+      for key, trigger in (("batch-size", "input"), ("batch-dim", "change"))),
+    *(Event(f"question-{q}", "select", "answer", ("current", "network", LANG), (f"question-{q}",), data="index",
+            given={"question": q}) for q in QUESTIONS),
     Event("learning-step", "input", "learning", ("learning-step", "current", LANG), ("learning", "loss-curve"),
           options=LAST),
     reads("own-upload", "upload", "own", ("own-upload", "current", "original", "chosen", LANG),
           ("network", "model-name", "model-status")),
     reads("use-shipped", "click", "shipped", ("current", "original", "chosen", LANG),
           ("network", "model-name", "model-status")),
-    # Clear cancels the readings on their way (so it comes last)
-    Event("clear", "click", "clear", (), READING + KEPT + FOLLOW, js="wipe-pad", cancels=True),
     Event("undo", "click", None, js="undo-stroke"),
+    Event(WHOLE, "load", "class_link", (LANG,), ("class-link",), request=True),
     Event("all-ten", "change", None, ("all-ten",), js="show-all"),
 )
 # What follows every reading: the experiments on it, each in the slots its event names
 AFTER_READING = Event("", "success", "experiments", EXPERIMENTS, FOLLOW)
+# Clear puts back as a fresh page shows them what events change and the controls (the drawing, every output, the
+# visitor's network, their answers), not the pen's count (it keeps dropping the last drawing's live readings)
+CONTROLS = {p.id for p in PARTS if p.kind in ("slider", "radio", "checkbox")}
+FRESH = tuple(p.id for p in PARTS if (p.id in CONTROLS or any(p.id in e.outputs for e in (*EVENTS, AFTER_READING)))
+              and p.id not in ("pen", "class-link"))
+# Clear cancels the readings on their way (so it comes last)
+EVENTS += (Event("clear", "click", "clear", (), FRESH, js="wipe-pad", cancels=True),)
 
 
 def name(part: str) -> str:

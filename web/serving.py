@@ -15,6 +15,8 @@ from . import gradio_internals, i18n, quiet_log, replica, text
 from .door import MAX_UPLOAD, Door
 from .gradio_internals import upload_folder
 from .sessions import lean_sessions
+from .batch_view import BATCH_CSS
+from .question_view import QUESTION_CSS
 from .render_detail import DETAIL_CSS
 from .upload_folder import keep_clean
 
@@ -93,7 +95,7 @@ async def lifespan(server_app):
             sweeping.cancel()
 
 
-LAUNCH = {"i18n": SAY, "css": CSS + i18n.CSS + DETAIL_CSS, "head": f"<style>{HEAD_CSS}</style>" + replica.head(),
+LAUNCH = {"i18n": SAY, "css": CSS + i18n.CSS + DETAIL_CSS + BATCH_CSS + QUESTION_CSS, "head": f"<style>{HEAD_CSS}</style>" + replica.head(),
           "max_file_size": MAX_UPLOAD,
           "run_history": False, "state_session_capacity": 2000,
           "app_kwargs": {"middleware": [Middleware(Door, upload_folder=upload_folder(), longest=LONGEST)],
@@ -128,6 +130,7 @@ def serve(demo: gr.Blocks, share: bool = False) -> None:
     said = io.StringIO()
     with contextlib.redirect_stdout(said):  # held back: Gradio's own advice contradicts --share
         launch(demo, share=share, prevent_thread_lock=True)
+    demo.page.share_url = demo.share_url  # the class link shows it
     if share and not demo.share_url:
         print(f"No public link: Gradio's share server cannot be reached from this machine (is it offline?); "
               f"the app is served locally at {demo.local_url}")
