@@ -94,8 +94,6 @@ def layout(page: Page) -> dict[str, gr.components.Component]:
     for number, step in enumerate(STEPS, 1):
         with gr.Column(elem_id=f"step-{step.id}"):
             gr.Markdown(f"## {number}. " + SAY(step.title))
-            if step.intro:
-                gr.Markdown(SAY(step.intro))
             with gr.Row(equal_height=False):
                 columns([p for p in PARTS if p.step == step.id and p.kind != "state"], page, ui)
     ui.update({p.id: control(p, page) for p in states})

@@ -15,17 +15,16 @@ from .views import READING  # every output one reading fills
 
 @dataclass(frozen=True)
 class Step:
-    """One view of the lesson: its id (as in ?step=<id>), and the text keys of its heading and its introduction."""
+    """One view of the lesson: its id (as in ?step=<id>), and the text key of its heading (its introduction is a
+    part, so that a question can come before it)."""
     id: str
     title: str
-    intro: str | None = None
 
 
 # The seed's four ideas in its order, then what the page adds to it
-STEPS = (Step("model", "layers.title", "layers.intro"), Step("padding", "step.padding", "explain.padding"),
-         Step("stride", "step.stride", "explain.stride"), Step("dim1", "step.dim1", "explain.dim1"),
-         Step("experiments", "experiment.title"), Step("own", "own.title", "own.hint"),
-         Step("learning", "learning.title", "learning.intro"))
+STEPS = (Step("model", "layers.title"), Step("padding", "step.padding"), Step("stride", "step.stride"),
+         Step("dim1", "step.dim1"), Step("experiments", "experiment.title"), Step("own", "own.title"),
+         Step("learning", "learning.title"))
 PAD = "pad"  # not a step: the pad and the prediction, above the steps
 FIRST = STEPS[0].id
 
@@ -70,10 +69,12 @@ SANDBOX = {"sandbox-padding": (PADDINGS, 1), "sandbox-stride": (STRIDES, 1), "sa
 SESSION_TTL = 3600  # seconds a session's own state (its reading, its chosen filter) lives after its last use
 
 
-def question(step: str) -> Part:
-    """The question before a seed step's answer: its choices are buttons that fire select with their index."""
-    return Part(f"question-{step}", step, title="question.title",
-                options={"pickable": True, "value": bilingual(question_html, step)})
+def question(step: str, intro: str) -> tuple[Part, Part]:
+    """The question before a seed step's answer (its choices are buttons that fire select with their index), then
+    the step's introduction, which answers it."""
+    return (Part(f"question-{step}", step, title="question.title",
+                 options={"pickable": True, "value": bilingual(question_html, step)}),
+            Part(f"{step}-intro", step, "text", text=intro))
 
 
 def radio(key: str, step: str, **more) -> Part:
@@ -98,7 +99,7 @@ PARTS = (
     Part("all-ten", PAD, "checkbox", side=1, label="prediction.all", options={"value": False}),
     panel("input28", PAD, side=1),
     # 1. The layers, in the order the data flows; the close-ups beside them
-    question("model"),
+    *question("model", "layers.intro"),
     Part("examples", "model", title="examples.label", options={"pickable": True, "value": Loaded("example_digits")}),
     *(panel(key, "model", options={"pickable": key in MAP_LAYERS}) for key in (*GRIDS, "act-fc1", "act-output")),
     Part("closer", "model", "text", side=1, title="closer.title", text="closer.intro"),
@@ -113,15 +114,15 @@ PARTS = (
          options={"value": Loaded("mistakes_intro")}),
     Part("mistakes", "model", side=1, shown="mistakes", options={"pickable": True, "value": Loaded("mistake_digits")}),
     # 2. and 3. Padding and stride, live in the sandbox (its picture under the stride's controls, just below)
-    question("padding"),
+    *question("padding", "explain.padding"),
     Part("sandbox-intro", "padding", "text", title="sandbox.title", text="sandbox.intro"),
     radio("sandbox-padding", "padding"),
-    question("stride"),
+    *question("stride", "explain.stride"),
     radio("sandbox-stride", "stride", row="strides"),
     radio("sandbox-pool-stride", "stride", row="strides"),
     Part("sandbox", "stride"),
     # 4. dim=1, on a batch whose first image is the drawing
-    question("dim1"),
+    *question("dim1", "explain.dim1"),
     Part("batch-size", "dim1", "slider", label="batch-size.label", row="batch",
          options={"limits": (1, MAX_BATCH, 1), "value": DEFAULT_SIZE}),
     Part("batch-dim", "dim1", "radio", label="batch-dim.label", row="batch",
@@ -139,6 +140,7 @@ PARTS = (
     Part("shift-text", "experiments", side=1),
     Part("occlusion", "experiments", side=1, title="occlusion.title"),
     # 6. The visitor's own network
+    Part("own-intro", "own", "text", text="own.hint"),
     Part("own-upload", "own", "uploader", label="own.upload", row="own",
          options={"file_types": [".pt", ".pth", ".safetensors"], "min_width": 120}),
     Part("use-shipped", "own", "button", label="own.use-shipped", row="own", options={"min_width": 120}),
@@ -146,6 +148,7 @@ PARTS = (
     Part("model-status", "own", "sentence"),
     Part("compare", "own"),
     # 7. Watching it learn
+    Part("learning-intro", "learning", "text", text="learning.intro"),
     Part("learning-step", "learning", "slider", label="learning.step", shown="snapshots",
          options={"limits": Loaded("moments"), "value": Loaded("last_moment")}),
     Part("learning", "learning", shown="snapshots", options={"value": Loaded("first_learning")}),
