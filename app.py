@@ -108,11 +108,19 @@ def handler_of(page: Page, event: Event, ui: dict):
     method = partial(getattr(page, event.handler), **event.given)
     names = [registry.name(k) for k in event.inputs]
 
-    def call(evt: gr.EventData, request: gr.Request, *args):  # Gradio fills these two by their type hints
-        given = {**({event.data: event_data(evt).get(event.data)} if event.data else {}),
-                 **({"request": request} if event.request else {})}
+    def answer(given: dict, args: tuple):
         out = method(**given, **dict(zip(names, args)))
         return {ui[k]: v for k, v in out.items() if k in ui} or gr.skip()
+
+    if event.data:  # Gradio fills a parameter hinted gr.EventData or gr.Request itself
+        def call(evt: gr.EventData, *args):
+            return answer({event.data: event_data(evt).get(event.data)}, args)
+    elif event.request:
+        def call(request: gr.Request, *args):
+            return answer({"request": request}, args)
+    else:
+        def call(*args):
+            return answer({}, args)
     call.__name__ = event.handler  # its name in Gradio's logs, traces and routes
     return call
 

@@ -170,3 +170,36 @@ def test_a_drawing_halfway_between_a_1_and_a_7_says_unsure_and_a_clear_3_does_no
     three = page.drawn(data_url(draw_strokes([[(0.2, 0.1), (0.8, 0.15), (0.4, 0.5), (0.8, 0.8), (0.2, 0.95)]])),
                        None, None, "en")
     assert top(three) == "3" and three["unsure"] == ""
+
+
+def test_the_batch_puts_the_drawing_first_and_refuses_a_size_the_page_never_sends(page, seven):
+    out = page.batch(seven["current"], 8, 1, None, "es")["batch"]
+    assert out.count("<img") == 8 and "1,000" in out  # each row's picture; a row that sums to 1, in Spanish
+    assert page.batch(seven["current"], 65, 1, None, "en").keys() == {"status"}
+    assert page.batch(seven["current"], 8, 2, None, "en").keys() == {"status"}
+    assert page.batch(None, 8, 1, None, "en") == {"batch": ""}
+
+
+def test_a_question_is_answered_from_the_drawing_and_a_hostile_choice_changes_nothing(page, seven):
+    right = page.answer(0, seven["current"], None, "en", question="dim1")["question-dim1"]
+    assert "Right" in right and "qn-right" in right
+    assert "qn-wrong" in page.answer(1, seven["current"], None, "en", question="dim1")["question-dim1"]
+    for bad in (99, -1, "0", 1.5, None, [0]):
+        assert page.answer(bad, seven["current"], None, "en", question="dim1") == {}
+    assert page.answer(0, seven["current"], None, "en", question="nope") == {}
+    assert 'role="status"' in page.answer(0, None, None, "en", question="dim1")["question-dim1"]  # draw first
+
+
+def test_clear_puts_back_every_control_and_the_shipped_network(page):
+    out = page.clear()
+    assert out["batch-size"] == 8 and out["batch-dim"] == 1 and out["sandbox-padding"] == 1 and out["scale"] == 1
+    assert out["network"] is None and "99" in out["model-name"] and out["question-dim1"].count("<button") == 6
+    assert out["learning-step"] == page.last_moment and "class-link" not in out and "pen" not in out
+
+
+def test_the_class_link_is_the_address_the_browser_used_and_never_a_hostile_host(page):
+    class Request:
+        headers = {"host": "192.168.1.20:7860"}
+    assert "http://192.168.1.20:7860/" in page.class_link(Request(), "en")["class-link"]
+    Request.headers = {"host": '"><script>alert(1)</script>'}
+    assert "<script>" not in page.class_link(Request(), "es")["class-link"]

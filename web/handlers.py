@@ -329,7 +329,7 @@ class Page:
         except InputError as e:
             if e.key != "error.blank":  # a choice the page never offers: nothing changes
                 return {}
-            return {key: question_html(question, lang) + views.status(e, lang)}
+            return {key: question_html(question, lang) + f'<p role="status">{views.status(e, lang)}</p>'}
         return {key: answer_html(answer, lang)}
 
     def class_link(self, request: gr.Request, lang) -> dict:
