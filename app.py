@@ -20,7 +20,7 @@ from web import registry, widgets
 from web.gradio_internals import event_data
 from web.handlers import Page
 from web.page_blocks import PageBlocks
-from web.registry import EVENTS, LANG, PAD, PARTS, SLOTS, STEPS, WHOLE, Event, Loaded, Part
+from web.registry import EVENTS, LANG, PAD, PARTS, SLOTS, LESSON, STEPS, WHOLE, Event, Loaded, Part
 from web.serving import ALL_TEN_JS, CACHE_CLEANUP, LAUNCH, QUEUE, SAY, TO_DETAIL_JS, few_malloc_arenas, serve
 
 PRIVATE = {"api_visibility": "private", "show_progress": "hidden"}  # the page's own events (callable all the same)
@@ -72,31 +72,34 @@ def make(part: Part, page: Page) -> gr.components.Component | None:
     return made
 
 
-def columns(parts: list[Part], page: Page, ui: dict, scales: tuple = (1, 1)) -> None:
-    """A step's parts in its two columns (one above the other on a phone), parts of one row side by side."""
-    for side, scale in enumerate(scales):
-        with gr.Column(scale=scale, min_width=290):
-            for row, together in groupby((p for p in parts if p.side == side), key=lambda p: p.row):
-                with gr.Row() if row else contextlib.nullcontext():
-                    ui.update({p.id: made for p in together if (made := make(p, page)) is not None})
+def column(parts, page: Page, ui: dict, **options) -> None:
+    """Parts one above the other, consecutive parts of one row side by side."""
+    with gr.Column(min_width=290, **options):
+        for row, together in groupby(parts, key=lambda p: p.row):
+            with gr.Row() if row else contextlib.nullcontext():
+                ui.update({p.id: made for p in together if (made := make(p, page)) is not None})
 
 
 def layout(page: Page) -> dict[str, gr.components.Component]:
-    """The page's components, laid out: the pad and the prediction, then the lesson's steps in order; by part id."""
+    """The page's components by part id, laid out: the pad and the prediction in a column that stays in view, beside
+    the lesson's steps, one tab each (the pad first on a phone)."""
     ui = {}
     with gr.Row(equal_height=False, elem_id="top"):
         gr.Markdown("# " + SAY("app.title"))
         ui[LANG] = widgets.language_switch()
     gr.Markdown(SAY("app.intro"), elem_id="intro")
-    states = [p for p in PARTS if p.kind == "state"]
+    shown = [p for p in PARTS if p.kind != "state"]
     with gr.Row(equal_height=False, elem_id="main"):
-        columns([p for p in PARTS if p.step == PAD and p.kind != "state"], page, ui, scales=(1, 2))
-    for number, step in enumerate(STEPS, 1):
-        with gr.Column(elem_id=f"step-{step.id}"):
-            gr.Markdown(f"## {number}. " + SAY(step.title))
-            with gr.Row(equal_height=False):
-                columns([p for p in PARTS if p.step == step.id and p.kind != "state"], page, ui)
-    ui.update({p.id: control(p, page) for p in states})
+        column([p for p in shown if p.step == PAD], page, ui, scale=1, elem_id="pad-column")
+        with gr.Column(scale=3, min_width=290), gr.Tabs(selected=STEPS[0].id, elem_id=LESSON) as ui[LESSON]:
+            for number, step in enumerate(STEPS, 1):
+                with gr.Tab((f"{number}. " if step.numbered else "") + SAY(step.tab), id=step.id,
+                            elem_id=f"step-{step.id}", alignment=step.alignment) as ui[f"step-{step.id}"]:
+                    gr.Markdown(f"## {number}. " + SAY(step.title) if step.numbered else "## " + SAY(step.title))
+                    with gr.Row(equal_height=False):
+                        for side in (0, 1):
+                            column([p for p in shown if p.step == step.id and p.side == side], page, ui)
+    ui.update({p.id: control(p, page) for p in PARTS if p.kind == "state"})
     ui["api-file"] = widgets.ApiFile(label="image", visible=False)  # the /predict endpoint's own input and output
     ui["api-label"] = gr.Label(label="confidences", visible=False)
     return ui

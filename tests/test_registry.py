@@ -25,7 +25,7 @@ def test_the_steps_follow_the_seed_s_order_and_each_part_sits_in_one():
 @pytest.mark.parametrize("texts", [EN, ES], ids=["en", "es"])
 def test_every_text_a_part_or_step_names_is_there(texts):
     keys = [k for p in PARTS for k in (p.title, p.text, p.label) if k]
-    keys += [s.title for s in STEPS]
+    keys += [k for s in STEPS for k in (s.title, s.tab)]
     assert [k for k in keys if k not in texts] == []
 
 

@@ -9,7 +9,7 @@ from web.text import EN, ES
 
 KEYS = {f"{p}.{part}" for p in PANELS for part in ("title", "text")} | {
     "app.title", "app.intro", "draw.label", "draw.hint", "clear", "undo", "upload.label", "prediction.label",
-    "examples.label", "step.padding", "step.stride", "step.dim1", "explain.padding", "explain.stride", "explain.dim1", "error.blank"}
+    "examples.label", "padding.title", "stride.title", "dim1.title", "explain.padding", "explain.stride", "explain.dim1", "error.blank"}
 LAYER_OF_PANEL = {"act-conv1": "conv1", "act-conv2": "conv2", "act-fc1": "fc1", "act-output": "fc2"}
 # an equation written in a text, e.g. "64 · (32 · 3 · 3) + 64 = 18,496" or "⌊(28 + 2·1 − 3)/1⌋ + 1 = 28"
 EQUATION = re.compile(r"([⌊(\d][\d ·×+−/()⌊⌋]*) = (\d+)")

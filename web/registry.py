@@ -15,17 +15,24 @@ from .views import READING  # every output one reading fills
 
 @dataclass(frozen=True)
 class Step:
-    """One view of the lesson: its id (as in ?step=<id>), and the text key of its heading (its introduction is a
-    part, so that a question can come before it)."""
+    """One view of the lesson: its id (as in ?step=<id>), the text key of its heading, and its tab's (step.<id>). Its
+    introduction is a part, so that a question can come before it."""
     id: str
     title: str
+    numbered: bool = True  # its tab says its place in the lesson; the teacher's does not
+    alignment: str = "left"  # where its tab sits in the lesson's tab bar
+
+    @property
+    def tab(self) -> str:
+        return f"step.{self.id}"
 
 
 # The seed's four ideas in its order, then what the page adds to it
-STEPS = (Step("model", "layers.title"), Step("padding", "step.padding"), Step("stride", "step.stride"),
-         Step("dim1", "step.dim1"), Step("experiments", "experiment.title"), Step("own", "own.title"),
-         Step("learning", "learning.title"))
-PAD = "pad"  # not a step: the pad and the prediction, above the steps
+STEPS = (Step("model", "layers.title"), Step("padding", "padding.title"), Step("stride", "stride.title"),
+         Step("dim1", "dim1.title"), Step("experiments", "experiment.title"), Step("own", "own.title"),
+         Step("learning", "learning.title"), Step("class", "class-link.title", numbered=False, alignment="right"))
+PAD = "pad"  # not a step: the pad and the prediction, in view whatever the step
+LESSON = "lesson"  # the steps' tabs
 FIRST = STEPS[0].id
 
 
@@ -92,13 +99,12 @@ PARTS = (
     Part("clear", PAD, "button", label="clear", row="tools", options={"variant": "stop"}),
     Part("upload", PAD, "uploader", label="upload.label", row="tools", options={"file_types": ["image"]}),
     Part("status", PAD, "sentence"),
+    Part("prediction", PAD, "label", label="prediction.label"),  # 3 rows shown, or all 10 (serving.CSS)
+    Part("unsure", PAD),
+    Part("all-ten", PAD, "checkbox", label="prediction.all", options={"value": False}),
     Part("hint", PAD, "text", text="draw.hint"),
-    Part("class-link", PAD, title="class-link.title"),  # for the teacher: the page's address and its QR code
-    Part("prediction", PAD, "label", side=1, label="prediction.label"),  # 3 rows shown, or all 10 (serving.CSS)
-    Part("unsure", PAD, side=1),
-    Part("all-ten", PAD, "checkbox", side=1, label="prediction.all", options={"value": False}),
-    panel("input28", PAD, side=1),
     # 1. The layers, in the order the data flows; the close-ups beside them
+    panel("input28", "model"),
     *question("model", "layers.intro"),
     Part("examples", "model", title="examples.label", options={"pickable": True, "value": Loaded("example_digits")}),
     *(panel(key, "model", options={"pickable": key in MAP_LAYERS}) for key in (*GRIDS, "act-fc1", "act-output")),
@@ -155,6 +161,8 @@ PARTS = (
     Part("loss-curve", "learning", "plot", side=1, shown="snapshots",
          options={"x": "step", "y": "loss", "color": "series", "height": 260, "label": "learning.curve",
                   "x_title": "learning.step-axis", "value": Loaded("first_loss_curve")}),
+    # For the teacher: the page's address and its QR code, for the class
+    Part("class-link", "class"),
     # The session's own things, gone with it; never sent to the browser
     *(Part(key, PAD, "state", options={"ttl": SESSION_TTL}) for key in ("current", "original", "chosen")),
     Part("network", PAD, "state", options={"ttl": Loaded("network_idle")}),

@@ -53,6 +53,10 @@ footer, footer a, footer button, footer .divider { color: var(--body-text-color)
 /* a picture enlarged by its button (widgets.ZOOM_JS): at full size, scrolled sideways in its own box */
 .full .pic { overflow-x: auto; }
 .full .pic img, .full .pic .choices { max-width: none !important; }
+/* The pad and the prediction stay in view beside the lesson's steps (on a phone they come first, and scroll away) */
+@media (min-width: 640px) {
+    #pad-column { position: sticky; top: 0; align-self: flex-start; max-height: 100vh; overflow-y: auto; }
+}
 /* A visible focus on everything the keyboard reaches */
 .gradio-container button:focus-visible, .gradio-container input:focus-visible,
 .gradio-container a:focus-visible, .gradio-container [tabindex]:focus-visible {

@@ -23,9 +23,18 @@ EN = {
     "prediction.label": "Prediction",
     "prediction.all": "Show all 10 digits",
     "examples.label": "Digits from the MNIST test set: click one",
-    "step.padding": "Padding: a frame of zeros keeps the size",
-    "step.stride": "Stride: how far the window moves",
-    "step.dim1": "dim=1: one row per image",
+    "padding.title": "Padding: a frame of zeros keeps the size",
+    "stride.title": "Stride: how far the window moves",
+    "dim1.title": "dim=1: one row per image",
+    # the lesson's tabs: short, so that all of them fit on one line
+    "step.model": "Layers",
+    "step.padding": "Padding",
+    "step.stride": "Stride",
+    "step.dim1": "dim=1",
+    "step.experiments": "Experiments",
+    "step.own": "Your network",
+    "step.learning": "Learning",
+    "step.class": "For the class",
     "explain.padding": (
         "**Padding.** A 3×3 filter centred on a pixel at the edge would stick out of the image. `padding=1` adds "
         "a one-pixel frame of zeros around it, so every pixel gets a full window. The output size is "
@@ -525,9 +534,17 @@ ES = {
     "prediction.label": "Predicción",
     "prediction.all": "Mostrar los 10 dígitos",
     "examples.label": "Dígitos del conjunto de prueba de MNIST: haz clic en uno",
-    "step.padding": "Padding: un marco de ceros conserva el tamaño",
-    "step.stride": "Stride: cuánto avanza la ventana",
-    "step.dim1": "dim=1: una fila por imagen",
+    "padding.title": "Padding: un marco de ceros conserva el tamaño",
+    "stride.title": "Stride: cuánto avanza la ventana",
+    "dim1.title": "dim=1: una fila por imagen",
+    "step.model": "Capas",
+    "step.padding": "Padding",
+    "step.stride": "Stride",
+    "step.dim1": "dim=1",
+    "step.experiments": "Experimentos",
+    "step.own": "Tu red",
+    "step.learning": "Aprendizaje",
+    "step.class": "Para la clase",
     "explain.padding": (
         "**Padding (relleno).** Un filtro de 3×3 centrado en un píxel del borde se saldría de la imagen. "
         "`padding=1` añade un marco de ceros de un píxel alrededor, así cada píxel tiene su ventana completa. "
