@@ -12,6 +12,7 @@ import uuid
 
 import gradio as gr
 import gradio.queueing
+import httpx
 import pytest
 import uvicorn.config
 from gradio.state_holder import SessionState
@@ -27,24 +28,35 @@ from web.widgets import data_url
 SEVEN = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]
 
 
+def by_name(app_url: str, fn_index: int, values: dict) -> list:
+    """An event's inputs as the browser sends them, from values by element id (None for the rest: Gradio never reads
+    what is sent for a State), in the order of the page's config."""
+    config = httpx.get(app_url + "config", timeout=20).json()
+    ids = {c["id"]: c.get("props", {}).get("elem_id") for c in config["components"]}
+    names = [ids.get(block) for block in config["dependencies"][fn_index]["inputs"]]
+    assert set(values) <= set(names), set(values) - set(names)
+    return [values.get(name) for name in names]
+
+
+def refused_at_import(monkeypatch, sentence: str) -> None:
+    """Importing the module anew (with what the test has changed) raises ImportError saying sentence."""
+    monkeypatch.delitem(sys.modules, "web.gradio_internals")
+    with pytest.raises(ImportError, match=sentence):
+        importlib.import_module("web.gradio_internals")
+    monkeypatch.setitem(sys.modules, "web.gradio_internals", gradio_internals)
+
+
 def test_another_gradio_version_is_refused_with_one_sentence(monkeypatch):
     real = importlib.metadata.version
     monkeypatch.setattr(importlib.metadata, "version", lambda name: "9.9.9" if name == "gradio" else real(name))
-    monkeypatch.delitem(sys.modules, "web.gradio_internals")
-    with pytest.raises(ImportError, match="was written for"):
-        importlib.import_module("web.gradio_internals")
-    monkeypatch.setitem(sys.modules, "web.gradio_internals", gradio_internals)
+    refused_at_import(monkeypatch, "was written for")
 
 
 def test_a_gradio_whose_queue_spells_its_summary_frequency_right_is_refused_at_import(monkeypatch):
     """Were upstream to fix ANAYLTICS_CACHE_FREQUENCY's spelling, PageBlocks' override would silently do nothing."""
     real = inspect.getsource
-    fixed = lambda thing: real(thing).replace("ANAYLTICS", "ANALYTICS")  # noqa: E731
-    monkeypatch.setattr(inspect, "getsource", fixed)
-    monkeypatch.delitem(sys.modules, "web.gradio_internals")
-    with pytest.raises(ImportError, match="no longer has ANAYLTICS_CACHE_FREQUENCY"):
-        importlib.import_module("web.gradio_internals")
-    monkeypatch.setitem(sys.modules, "web.gradio_internals", gradio_internals)
+    monkeypatch.setattr(inspect, "getsource", lambda thing: real(thing).replace("ANAYLTICS", "ANALYTICS"))
+    refused_at_import(monkeypatch, "no longer has ANAYLTICS_CACHE_FREQUENCY")
     assert "self.ANAYLTICS_CACHE_FREQUENCY" in real(gradio.queueing.Queue)  # the installed Gradio's spelling
 
 
@@ -121,8 +133,6 @@ def test_clients_take_turns_in_each_concurrency_group_each_keeping_its_own_order
 
 def test_in_the_served_queue_a_visitor_waits_behind_one_event_of_a_flooding_client(served, app_url):
     """A client that joins 40 pen-ups at once: the visitor who joins next is second in line, not 41st."""
-    import httpx
-
     pen_up = next(e["fn_index"] for e in events(app_url) if e["on"] == ("draw", "drawn"))
     drawing = data_url(draw_strokes([[(0.5, 0.05), (0.5, 0.95)]]))
 
@@ -200,9 +210,9 @@ def test_a_skipped_output_costs_nothing_and_the_session_keeps_its_components(dem
 
 def test_an_event_with_one_output_that_changes_nothing_leaves_it_as_it_is(app_url):
     """The sandbox's controls moved before anything is drawn: the sandbox stays empty (it used to get a list)."""
-    radio = next(e for e in events(app_url) if e["trigger"] and e["trigger"][0][1] == "change"
-                 and e["inputs"][:2] == ["state", "radio"])
-    answer = call(app_url, radio["fn_index"], [None, 1, 1, 2, None, "en"], session=uuid.uuid4().hex)
+    radio = next(e["fn_index"] for e in events(app_url) if e["on"] == ("sandbox-padding", "change"))
+    sandbox = {"sandbox-padding": 1, "sandbox-stride": 1, "sandbox-pool-stride": 2, "lang": "en"}
+    answer = call(app_url, radio, by_name(app_url, radio, sandbox), session=uuid.uuid4().hex)
     assert answer["success"] and answer["output"]["data"][0]["__type__"] == "update"
     assert "value" not in answer["output"]["data"][0]
 
@@ -248,11 +258,14 @@ def test_the_served_apps_sessions_keep_no_copy_and_still_carry_their_state(serve
     state = served.state_holder.session_data[session]
     assert isinstance(state, LeanSession) and state.config_values == {} and list(state.components) == []
     # the next events read the drawing the session kept: the language switch reads it again, in Spanish...
-    relabelled = call(app_url, fn_index["lang", "change"], [None, None, None, None, "es"], session=session)
+    relabel = fn_index["lang", "change"]
+    relabelled = call(app_url, relabel, by_name(app_url, relabel, {"lang": "es"}), session=session)
     assert relabelled["success"] and relabelled["output"]["data"][0]["label"] == "7"
     assert "Salida: 7 con probabilidad" in json.dumps(relabelled["output"]["data"], ensure_ascii=False)
     # ...and a what-if slider moves it
-    moved = call(app_url, fn_index["shift-x", "input"], [None, 1, 0, 0, 1, 0, None, None, "en"], session=session)
+    what_if = fn_index["shift-x", "input"]
+    shifted = {"shift-x": 1, "shift-y": 0, "angle": 0, "scale": 1, "thickness": 0, "lang": "en"}
+    moved = call(app_url, what_if, by_name(app_url, what_if, shifted), session=session)
     assert moved["success"] and "Output: 7 with probability" in json.dumps(moved["output"]["data"])
     assert state.config_values == {}
 
@@ -262,10 +275,8 @@ def test_a_state_an_event_reads_lives_on_from_then_and_gradio_s_own_rule_is_from
     """A visitor's network expires NETWORK_IDLE after the session last read with it, not after its upload (Gradio
     counts a State's time to live from its last change only)."""
     import gradio as gr
-    import httpx
     import torch
 
-    from harness import events
     from mnist_cnn.model import Net
     from mnist_cnn.own_model import NETWORK_IDLE
 
@@ -285,7 +296,8 @@ def test_a_state_an_event_reads_lives_on_from_then_and_gradio_s_own_rule_is_from
     own, pad = by_trigger["own-upload", "upload"], by_trigger["draw", "drawn"]
     session = uuid.uuid4().hex
     file = {"path": kept, "orig_name": "mine.pt", "meta": {"_type": "gradio.FileData"}}
-    assert call(app_url, own["fn_index"], [file, None, None, None, "en"], session=session)["success"]
+    uploading = by_name(app_url, own["fn_index"], {"own-upload": file, "lang": "en"})
+    assert call(app_url, own["fn_index"], uploading, session=session)["success"]
     network = next(b for b in served.blocks.values() if isinstance(b, gr.State) and b.time_to_live == NETWORK_IDLE)
     held = served.state_holder[session]
     uploaded_at = held._state_ttl[network._id][1]
