@@ -370,12 +370,14 @@ class PageBlocks(gr.Blocks):
 # (mnist_cnn/inputs.py; the door has already refused what the page never sends). Gradio's own parsing of a malformed
 # value ends in a traceback (a slider given None, a radio given an unknown choice) instead of one sentence, and its
 # UploadButton leaves an empty temporary file behind on every call.
-# Gradio's public way, an event's preprocess=False, is for all of an event's inputs and is set where events are
-# wired (app.py); it still validates a file input against its data_model before it, and then hands the handler
-# FileData's dict rather than the path. Until the page's events are wired with it (and the handlers take a file's
-# "path"), these components set their data_model to None, which Gradio reads before preprocessing, and name the
-# stock component whose front end draws them (Gradio's get_block_name hook for template components, whose own
-# docstring says it should generally not be overridden).
+# Gradio's public way is an event's preprocess=False: for all of an event's inputs, set where events are wired
+# (app.py). It still validates a file input against its data_model first (the door has refused a malformed one by
+# then) and hands the handler FileData's dict, not the path. Tried on this page (stock gr.Slider, gr.Radio,
+# gr.UploadButton and gr.File; preprocess=False on every event and on /predict; inputs.uploaded taking a dict's
+# "path"): the tests of the app, the API, the door, bad and hostile input and the red team pass. Until the page is
+# wired so, these components set their data_model to None and name the stock component whose front end draws them
+# (Gradio's get_block_name hook for template components, whose docstring says it should generally not be
+# overridden); then they go.
 class Unchecked:
     """For an input component: its value reaches the handler as the browser sent it, unparsed."""
 
