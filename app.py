@@ -17,9 +17,8 @@ from mnist_cnn.checkpoint import WEIGHTS, WeightsError, load_model
 from mnist_cnn.model import Net
 from mnist_cnn.worker import READERS
 from web import registry, widgets
-from web.gradio_internals import event_data
+from web.gradio_internals import PageBlocks, event_data
 from web.handlers import Page
-from web.page_blocks import PageBlocks
 from web.registry import EVENTS, LANG, PAD, PARTS, SLOTS, LESSON, STEPS, WHOLE, Event, Loaded, Part
 from web.serving import ALL_TEN_JS, CACHE_CLEANUP, LAUNCH, QUEUE, SAY, TO_DETAIL_JS, few_malloc_arenas, serve
 

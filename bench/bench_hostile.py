@@ -6,8 +6,9 @@ side, its top rows noise: as many as keep it under half inked, past which the pa
 page through the raw queue, while one visitor draws a digit every second:
 prints the visitor's answer time p50/p95 (aim: p95 <= 2 s) and the counts of answers and refusals.
 (b) --sessions sessions each send the largest pad value once: the server's memory growth (aim: <= +100 MB); then, in
-this process, what each session keeps (the json length of Gradio's config_values, empty since web/sessions.py,
-and the arrays in its gr.State values) after --kept sessions each read one largest pad value.
+this process, what each session keeps (the json length of Gradio's config_values, empty since
+web/gradio_internals.py's LeanSession, and the arrays in its gr.State values) after --kept sessions each read one
+largest pad value.
 
 Run from the repository root: `python -m bench.bench_hostile`.
 """

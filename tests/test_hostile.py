@@ -148,8 +148,9 @@ def test_the_pad_refuses_what_is_not_a_small_png_with_one_sentence_and_keeps_the
 
 
 def test_a_session_keeps_no_drawing_after_it_is_read(served, app_url, page_events):
-    """The pad's value goes back to READ once read; Gradio keeps no copy of a session's values (web/sessions.py)
-    and the session's own state holds the ink at most INK_SIDE px a side (12.5 KB), not the drawing."""
+    """The pad's value goes back to READ once read; Gradio keeps no copy of a session's values
+    (web/gradio_internals.py's LeanSession) and the session's own state holds the ink at most INK_SIDE px a side
+    (12.5 KB), not the drawing."""
     pad = next(e for e in page_events if e["trigger"][0][1] == "drawn")
     big = data_url(draw_strokes([[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]], width=1, canvas=MAX_PAD_SIDE))
     answer = call(app_url, pad["fn_index"], pad_data(big), session="kept")

@@ -1,17 +1,28 @@
 """What the page needs of Gradio's and uvicorn's internals, where neither offers a public way: the only module that
-reads their private state. It refuses to load with any other version than the one it was written for, so that an
-upgrade is read and tested here before it runs."""
+reads or overrides their private state. It refuses to load with any other version than the one it was written for,
+so that an upgrade is read and tested here before it runs."""
 import asyncio
 import collections
+import copy
+import datetime
+import functools
 import importlib.metadata
+import inspect
 import os
 import resource
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 
 import gradio as gr
+import gradio.queueing
 import h11
 import uvicorn.config
+from gradio.blocks import Block, BlockFunction, convert_component_dict_to_list, postprocess_update_dict
+from gradio.data_classes import FileData
+from gradio.routes import App
+from gradio.state_holder import SessionState, StateHolder
+from gradio.utils import LRUCache
 from uvicorn.middleware.proxy_headers import _TrustedHosts
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -20,6 +31,12 @@ found = {name: importlib.metadata.version(name) for name in WRITTEN_FOR}
 if found != WRITTEN_FOR:
     raise ImportError(f"web/gradio_internals.py was written for {WRITTEN_FOR} and finds {found}: install the "
                       f"versions of requirements.txt, or read this module against the new ones before changing them")
+# Gradio's queue reads its summary frequency from this attribute, misspelt upstream: were the spelling fixed, setting
+# it would silently change nothing (PageBlocks.queue), so its absence stops the page here.
+ANALYTICS_FREQUENCY = "ANAYLTICS_CACHE_FREQUENCY"
+if f"self.{ANALYTICS_FREQUENCY}" not in inspect.getsource(gradio.queueing.Queue):
+    raise ImportError(f"Gradio's queue no longer has {ANALYTICS_FREQUENCY}: web/gradio_internals.py's PageBlocks "
+                      f"must set the attribute Gradio now reads")
 
 # Connections (the red team held 19,000 half-sent requests open until the server ran out of file handles).
 HEADER_SECONDS = 10  # from a connection's start, or its last answer, to a request's whole header
@@ -232,3 +249,200 @@ def event_data(evt: gr.EventData) -> dict:
     none. gr.EventData keeps it in _data; its public attributes are only those it sets for known events."""
     data = getattr(evt, "_data", None)
     return data if isinstance(data, dict) else {}
+
+
+# Gradio's per-session state, without the copy of every component's config and last value that Gradio keeps in each
+# session only to write deep links (gr.DeepLinkButton, which this page has none of): 212 KB per session before any
+# drawing, 328 KB after one, and 26 ms to build for each new session. Its States expire after their last use.
+class Unkept(dict):
+    """A dict that keeps nothing written to it: Gradio writes a State's config here each time its value changes."""
+
+    def __setitem__(self, key, value) -> None:
+        """Drop the value."""
+
+
+class LeanSession(SessionState):
+    """A session's state as Gradio keeps it (its gr.State values, its copy of the page's blocks and events), with an
+    empty config_values: its only reader is the deep-link route, which now finds nothing to link."""
+
+    def __init__(self, blocks: gr.Blocks) -> None:
+        # SessionState.__init__ (Gradio 6.31) without building config_values; tests/test_gradio_internals.py checks
+        # that both still set the same attributes, so a Gradio upgrade that adds one is noticed
+        self.blocks_config = copy.copy(blocks.default_config)
+        self.config_values = Unkept()
+        self.state_data, self._state_ttl, self.is_closed = {}, {}, False
+        self.STATE_TTL_WHEN_CLOSED = 1 if os.getenv("GRADIO_IS_E2E_TEST", None) else 3600
+
+    def __getitem__(self, key: int):
+        """A block's value, as Gradio's; a State an event reads (its input) starts its time to live again, so that
+        it expires that long after the session last used it, not after it was last set (Gradio's rule)."""
+        value = super().__getitem__(key)
+        if key in self._state_ttl:
+            self._state_ttl[key] = (self._state_ttl[key][0], datetime.datetime.now())
+        return value
+
+    def _update_config(self, key: int) -> None:
+        """Gradio copies a block's changed config here; nothing is kept, so nothing is built."""
+
+    def _update_value_in_config(self, key: int, value) -> None:
+        """Gradio copies every input and output value of every event here; nothing is kept."""
+
+
+class LeanStateHolder(StateHolder):
+    """Gradio's StateHolder (capacity, expiry, eviction unchanged), whose new sessions are LeanSessions."""
+
+    def __getitem__(self, session_id: str) -> SessionState:
+        """The session's state, a new LeanSession for a new session."""
+        if session_id not in self.session_data:
+            self.session_data[session_id] = LeanSession(self.blocks)
+        return super().__getitem__(session_id)
+
+
+@asynccontextmanager
+async def lean_sessions(app: App) -> AsyncIterator[None]:
+    """A FastAPI lifespan (launch's app_kwargs): the app's sessions become LeanSessions before its first request."""
+    if not isinstance(app.state_holder, LeanStateHolder):
+        holder = LeanStateHolder()
+        holder.set_blocks(app.get_blocks())  # also points the Blocks at it, as Gradio's App.configure_app does
+        app.state_holder = holder
+    yield
+
+
+# gr.Blocks for a page anyone can flood with calls: Gradio's per-call work that is of no use here is left out
+# (rebuilding each skipped output, summing up every event for a monitoring page that is off), and an open session's
+# messages are never dropped for newer sessions'.
+NEVER = 2**62  # events between two summaries for Gradio's monitoring page
+
+
+def skipped(value: object) -> bool:
+    """Whether an event's value for an output is gr.skip(): leave it as it is."""
+    return isinstance(value, dict) and value == gr.skip()
+
+
+def unchanged(block: Block, postprocess: bool) -> dict | None:
+    """"No change" for an output, exactly as Gradio words it: nothing for a State, an empty update otherwise."""
+    return None if block.stateful else postprocess_update_dict(block, gr.skip(), postprocess)
+
+
+class RecentlyUsed(LRUCache):
+    """Gradio's LRUCache, but a key read moves to the end: Gradio keeps the message queues of the last 2,000
+    sessions that joined, so 2,000 new ones (a minute of hostile calls) dropped an open session's, and its
+    answer with it."""
+
+    def __getitem__(self, key):
+        self.move_to_end(key)  # KeyError for a missing key, as before
+        return super().__getitem__(key)
+
+
+class PageBlocks(gr.Blocks):
+    """gr.Blocks whose skipped outputs cost nothing, whose queue sums up no event, and whose open sessions keep
+    their messages."""
+
+    def queue(self, *args, **kwargs) -> "PageBlocks":
+        """Gradio's queue, with those two changes."""
+        super().queue(*args, **kwargs)
+        # a pandas summary of up to 10,000 events after each one: 10–40 ms of CPU (GIL held), for a page that is off
+        if not hasattr(self._queue, ANALYTICS_FREQUENCY):  # checked at import too: setting it would do nothing
+            raise AttributeError(f"Gradio's queue has no {ANALYTICS_FREQUENCY}")
+        setattr(self._queue, ANALYTICS_FREQUENCY, NEVER)
+        self._queue.pending_messages_per_session = RecentlyUsed(self._queue.pending_messages_per_session.max_size)
+        return self
+
+    async def postprocess_data(self, block_fn: BlockFunction, predictions, state) -> list:
+        """What the browser gets for an event's outputs. Gradio builds a skipped component and its config anew for
+        the session (0.4–1 ms each) only to change nothing, so the skipped ones are answered here, word for word
+        as Gradio would, and the rest go through Gradio."""
+        outputs = block_fn.outputs
+        if block_fn.batch or len(outputs) < 2:
+            return await super().postprocess_data(block_fn, predictions, state)
+        if skipped(predictions):  # one gr.skip() for all of them
+            predictions = [gr.skip()] * len(outputs)
+        elif isinstance(predictions, dict) and predictions and all(isinstance(k, Block) for k in predictions):
+            predictions = convert_component_dict_to_list(outputs, predictions)
+        if not isinstance(predictions, (list, tuple)) or len(predictions) != len(outputs):
+            return await super().postprocess_data(block_fn, predictions, state)  # Gradio's own error message
+        changed = [i for i, value in enumerate(predictions) if not skipped(value)]
+        done = []
+        if changed:
+            some = copy.copy(block_fn)
+            some.outputs = [outputs[i] for i in changed]
+            values = [predictions[i] for i in changed]
+            done = await super().postprocess_data(some, values if len(changed) > 1 else values[0], state)
+        answers, changed = iter(done), set(changed)
+        return [next(answers) if i in changed else unchanged(block, block_fn.postprocess)
+                for i, block in enumerate(outputs)]
+
+
+# Input components whose value reaches the handler as the browser sent it, unparsed, for the handler to check
+# (mnist_cnn/inputs.py; the door has already refused what the page never sends). Gradio's own parsing of a malformed
+# value ends in a traceback (a slider given None, a radio given an unknown choice) instead of one sentence, and its
+# UploadButton leaves an empty temporary file behind on every call.
+# Gradio's public way is an event's preprocess=False: for all of an event's inputs, set where events are wired
+# (app.py). It still validates a file input against its data_model first (the door has refused a malformed one by
+# then) and hands the handler FileData's dict, not the path. Tried on this page (stock gr.Slider, gr.Radio,
+# gr.UploadButton and gr.File; preprocess=False on every event and on /predict; inputs.uploaded taking a dict's
+# "path"): the tests of the app, the API, the door, bad and hostile input and the red team pass. Until the page is
+# wired so, these components set their data_model to None and name the stock component whose front end draws them
+# (Gradio's get_block_name hook for template components, whose docstring says it should generally not be
+# overridden); then they go.
+class Unchecked:
+    """For an input component: its value reaches the handler as the browser sent it, unparsed."""
+
+    @property
+    def data_model(self) -> None:
+        """None, whatever the Gradio component's __init__ sets (its own __init__ stays, for the page's config)."""
+        return None
+
+    @data_model.setter
+    def data_model(self, value: object) -> None:
+        pass
+
+    def preprocess(self, payload: object) -> object:
+        """The value as sent."""
+        return payload
+
+    def get_block_name(self) -> str:
+        """The Gradio component whose front end draws this one (Gradio's own hook for template components)."""
+        return next(c for c in type(self).__mro__ if c.__module__.startswith("gradio.")).__name__.lower()
+
+    get_block_class = get_block_name
+
+
+@functools.cache
+def file_schema() -> dict:
+    """FileData's JSON schema, built once: pydantic takes about 1 ms to build it, and Gradio asks for it several times
+    for each new session."""
+    return FileData.model_json_schema()
+
+
+class PathOnly(Unchecked):
+    """For a file component: the payload reaches the handler as the path it names, or None, unopened."""
+
+    def preprocess(self, payload: object) -> object:
+        """The "path" of a file payload (whatever its type), or None."""
+        return payload.get("path") if isinstance(payload, dict) else None
+
+    def api_info(self) -> dict:
+        """The API page's description of the input: a file, as gr.File describes it."""
+        return copy.deepcopy(file_schema())  # a copy: Gradio's callers may edit what they get
+
+
+class UploadButton(PathOnly, gr.UploadButton):
+    """gr.UploadButton that hands the handler the uploaded file's path (the stock one also leaves an empty temp
+    file behind on every call)."""
+    is_template = True  # the page draws it with gr.UploadButton's own front end
+
+
+class ApiFile(PathOnly, gr.File):
+    """gr.File that hands the handler the uploaded file's path: the /predict endpoint's input."""
+    is_template = True
+
+
+class Slider(Unchecked, gr.Slider):
+    """gr.Slider whose value reaches the handler unchecked."""
+    is_template = True
+
+
+class Radio(Unchecked, gr.Radio):
+    """gr.Radio whose value reaches the handler unchecked."""
+    is_template = True

@@ -7,21 +7,12 @@ from PIL import Image, ImageDraw
 
 from mnist_cnn.data import denormalise
 
+from .assets import static
 from .i18n import number, t
 from .render import GREEN
 
-# Small stylesheet for the tables below; the app passes it to launch(css=...).
-DETAIL_CSS = """
-.kd-row { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; }
-.kd-grid { border-collapse: collapse; font-variant-numeric: tabular-nums; }
-.kd-grid caption { font-size: 0.85em; opacity: 0.8; }
-.kd-grid td { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
-.kd-grid td.kd-pad { background: #e3e3e3; color: #777; }
-.kd-grid td.kd-top, .sm-table tr.sm-top td { font-weight: bold; background: #fff3c4; color: #222; }
-.kd-op { font-size: 1.3em; padding: 0 2px; }
-.sm-table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
-.sm-table th, .sm-table td { border-bottom: 1px solid #ddd; padding: 2px 8px; text-align: right; }
-"""
+# Small stylesheet for the tables below (web/static/detail.css); the app passes it to launch(css=...).
+DETAIL_CSS = static("detail.css")
 
 PAPER, PAD_GREY = (255, 255, 255), (200, 200, 200)
 UP, DOWN = np.array([215, 48, 39]), np.array([33, 102, 172])  # red: pushed the class up; blue: pushed it down
