@@ -20,11 +20,9 @@ from web import registry, widgets
 from web.gradio_internals import PageBlocks, event_data
 from web.handlers import Page
 from web.registry import EVENTS, LANG, PAD, PARTS, SLOTS, LESSON, STEPS, WHOLE, Event, Loaded, Part
-from web.serving import ALL_TEN_JS, CACHE_CLEANUP, LAUNCH, QUEUE, SAY, TO_DETAIL_JS, few_malloc_arenas, serve
+from web.serving import CACHE_CLEANUP, QUEUE, SAY, SCRIPTS, few_malloc_arenas, serve
 
 PRIVATE = {"api_visibility": "private", "show_progress": "hidden"}  # the page's own events (callable all the same)
-SCRIPTS = {"send-drawing": widgets.DRAWN_JS, "wipe-pad": widgets.CLEAR_JS, "undo-stroke": widgets.UNDO_JS,
-           "show-all": ALL_TEN_JS, "to-close-up": TO_DETAIL_JS}  # the page's own scripts, as events name them
 SIZES = {"size": "sm", "min_width": 70}  # the page's buttons
 
 
@@ -112,7 +110,7 @@ def handler_of(page: Page, event: Event, ui: dict):
 
     def answer(given: dict, args: tuple):
         out = method(**given, **dict(zip(names, args)))
-        return {ui[k]: v for k, v in out.items() if k in ui} or gr.skip()
+        return {ui[k]: v for k, v in out.items() if k in event.outputs} or gr.skip()
 
     if event.data:  # Gradio fills a parameter hinted gr.EventData or gr.Request itself
         def call(evt: gr.EventData, *args):

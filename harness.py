@@ -155,12 +155,23 @@ def events(url: str) -> list[dict]:
             for i, d in enumerate(cfg["dependencies"])]
 
 
-def event_inputs(part: str, trigger: str, lang: str = "en", **values) -> list:
+def inputs_of(event: "registry.Event", lang: str = "en", **values) -> list:
     """The raw inputs of one of the page's events (web/registry.py), by name: the values given, None for the others
     (the server ignores what is sent for a session's State), and the page's language."""
-    event = next(e for e in registry.EVENTS if (e.part, e.trigger) == (part, trigger))
     values = {registry.LANG: lang, **values}
     return [values.get(registry.name(k)) for k in event.inputs]
+
+
+def event_inputs(part: str, trigger: str, lang: str = "en", **values) -> list:
+    """The raw inputs of the event that part's trigger fires, by name (see inputs_of)."""
+    return inputs_of(next(e for e in registry.EVENTS if (e.part, e.trigger) == (part, trigger)), lang, **values)
+
+
+def experiments_data(lang: str = "en") -> list:
+    """The raw inputs of the experiments after a reading, every control where a fresh page has it."""
+    controls = {registry.name(p.id): p.options.get("value") for p in registry.PARTS if p.id in registry.CONTROLS
+                and not isinstance(p.options.get("value"), registry.Loaded)}
+    return inputs_of(registry.AFTER_READING, lang, **controls)
 
 
 def pad_data(drawing: str | None, lang: str = "en") -> list:

@@ -94,7 +94,7 @@ def server_work(demo, drawings: list[dict], repeats: int) -> dict[str, list[floa
     cases = {
         "drawing (Page.drawn)": lambda i: page.drawn(urls[i], None, None, "en"),
         "follow-up (Page.experiments: sandbox, shift curve, occlusion, learning)":
-            lambda i: page.experiments(read[i % len(read)]["current"], 1, 1, 2, 8, 1, i % 5, None, "en"),
+            lambda i: page.experiments(read[i % len(read)]["current"], None, 1, 1, 2, 8, 1, i % 5, None, "en"),
         "map pick (conv2)": lambda i: page.pick(i % 64, read[i % len(read)]["current"], None, "en", panel="act-conv2"),
         "what-if slider": lambda i: page.what_if(read[i % len(read)]["original"], i % 5 - 2, 1, 15, 0.9, 0, None,
                                                  None, "en"),

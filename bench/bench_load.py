@@ -27,7 +27,7 @@ import torch
 from gradio_client import Client, handle_file
 
 from bench.common import arguments, cpu_seconds, quantile, rss_mb, spread
-from harness import DEV, Session, events, pad_data, serving
+from harness import DEV, Session, events, experiments_data, pad_data, serving
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.pipeline import confidences, read_digit
 from mnist_cnn.strokes import draw_strokes, load_samples, random_drawing
@@ -176,7 +176,7 @@ class PadUser:
         read = self.session.call(pad, pad_data(url), number)
         t_read = time.perf_counter()
         if read.get("success"):
-            self.session.call(experiments, [None, 1, 1, 2, None, None, "en"])
+            self.session.call(experiments, experiments_data())
         self.results.append((t_read - start, time.perf_counter() - start, bool(read.get("success"))))
 
     def draw(self, drawing: list[str], interval: float) -> None:

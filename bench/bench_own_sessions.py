@@ -12,7 +12,7 @@ import torch
 
 import app
 from bench.common import arguments, rss_mb
-from harness import call, events, launch, pad_data
+from harness import call, event_inputs, events, launch, pad_data
 from mnist_cnn.checkpoint import load_model
 from mnist_cnn.model import Net
 from mnist_cnn.strokes import draw_strokes
@@ -46,7 +46,7 @@ def main() -> None:
             session = f"session-{i}"
             call(url, pad, pad_data(seven), session=session)
             file = {"path": kept, "orig_name": "cnn.pt", "meta": {"_type": "gradio.FileData"}}
-            assert call(url, own, [file, None, None, None, "en"], session=session)["success"]
+            assert call(url, own, event_inputs("own-upload", "upload", own_upload=file), session=session)["success"]
     after = rss_mb(None)
     which = "its own network" if args.networks == "own" else "the same network"
     print(f"{args.sessions} sessions, each with {which} and a drawing: server RSS {before:.0f} -> {after:.0f} MB "

@@ -10,7 +10,7 @@ import pytest
 import torch
 from gradio.utils import get_upload_folder
 
-from harness import call, events, pad_data
+from harness import call, event_inputs, events, pad_data
 from mnist_cnn.model import Net
 from mnist_cnn.strokes import draw_strokes
 from web import text, views
@@ -53,12 +53,12 @@ def test_a_bad_sandbox_value_changes_nothing(page, seven, bad):
 
 
 def test_the_experiments_follow_each_reading(page, seven):
-    out = page.experiments(seven["current"], 1, 1, 2, 8, 1, 0, None, "es")
+    out = page.experiments(seven["current"], None, 1, 1, 2, 8, 1, 0, None, "es")
     curve = out["shift-curve"]
     assert len(curve) == 2 * 17 and set(curve["shift"]) == set(range(-8, 9))  # 17 points a direction
     assert "<img" in out["occlusion"] and "<img" in out["sandbox"] and "%" in out["shift-text"]
     assert "<img" in out["learning"] and len(out["loss-curve"]) > 100
-    assert page.experiments(None, 1, 1, 2, 8, 1, 0, None, "en")["sandbox"] == ""
+    assert page.experiments(None, None, 1, 1, 2, 8, 1, 0, None, "en")["sandbox"] == ""
 
 
 def test_moving_the_drawing_is_read_again_with_every_panel(page, seven):
@@ -140,7 +140,7 @@ def test_two_sessions_with_different_networks_never_mix(served, app_url, model, 
     by_trigger = {e["on"]: e for e in events(app_url)}
     own, pad = by_trigger["own-upload", "upload"], by_trigger["draw", "drawn"]
     file = {"path": kept, "orig_name": "random.pt", "meta": {"_type": "gradio.FileData"}}
-    assert call(app_url, own["fn_index"], [file, None, None, None, "en"], session="theirs")["success"]
+    assert call(app_url, own["fn_index"], event_inputs("own-upload", "upload", own_upload=file), session="theirs")["success"]
     seven = data_url(draw_strokes(SEVEN))
 
     def confidences(session: str) -> list[float]:  # one session's drawings, one after the other
@@ -199,7 +199,20 @@ def test_clear_puts_back_every_control_and_the_shipped_network(page):
 
 def test_the_class_link_is_the_address_the_browser_used_and_never_a_hostile_host(page):
     class Request:
-        headers = {"host": "192.168.1.20:7860"}
-    assert "http://192.168.1.20:7860/" in page.class_link(Request(), "en")["class-link"]
-    Request.headers = {"host": '"><script>alert(1)</script>'}
-    assert "<script>" not in page.class_link(Request(), "es")["class-link"]
+        headers, query_params = {"host": "192.168.1.20:7860"}, {"step": "dim1"}
+    opened = page.loaded(Request(), "en")
+    assert "http://192.168.1.20:7860/?step=dim1" in opened["class-link"] and opened["step"] == "dim1"
+    Request.headers, Request.query_params = {"host": '"><script>alert(1)</script>'}, {"step": "<b>"}
+    opened = page.loaded(Request(), "es")
+    assert "<script>" not in opened["class-link"] and opened["step"] == "model"
+
+
+def test_a_step_s_panels_are_made_only_when_it_is_shown(page, seven):
+    current = seven["current"]
+    drawn = page.drawn(data_url(draw_strokes(SEVEN)), None, None, "en", "dim1")
+    assert "prediction" in drawn and "act-conv1" not in drawn and "kernel-detail" not in drawn
+    after = page.experiments(current, None, 1, 1, 2, 8, 1, 0, None, "en", "dim1")
+    assert set(after) == {"batch"}
+    opened = page.opened(current, None, 1, 1, 2, 8, 1, 0, None, "en", step="model")
+    assert opened["step"] == "model" and "<img" in opened["act-conv1"] and "filter-top" in opened
+    assert set(page.opened(current, None, 0, 1, 2, 8, 1, 0, None, "en", step="padding")) == {"step", "sandbox"}

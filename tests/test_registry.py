@@ -12,7 +12,7 @@ from web.registry import BY_ID, EVENTS, LANG, PARTS, STEPS
 from web.text import EN, ES
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
-KNOWN = set(BY_ID) | {LANG, registry.WHOLE}
+KNOWN = set(BY_ID) | {LANG, registry.WHOLE, registry.LESSON} | {f"step-{s.id}" for s in STEPS}
 
 
 def test_the_steps_follow_the_seed_s_order_and_each_part_sits_in_one():
@@ -41,7 +41,8 @@ def test_each_event_hands_its_inputs_to_its_handler_by_name(event):
     assert set(event.inputs) <= KNOWN and set(event.outputs) <= KNOWN
     parameters = list(inspect.signature(getattr(Page, event.handler)).parameters)[1:]  # less self
     given = ([event.data] if event.data else []) + (["request"] if event.request else [])
-    assert [*given, *map(registry.name, event.inputs), *event.given] == parameters
+    assert sorted([*given, *map(registry.name, event.inputs), *event.given]) == sorted(parameters)
+    assert LANG not in event.inputs or event.inputs[-1] == LANG  # the page's script puts the language last
 
 
 def test_every_part_an_event_fires_on_is_on_the_page_and_what_cancels_readings_comes_after_them():

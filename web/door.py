@@ -19,10 +19,13 @@ from mnist_cnn.inputs import MAX_PATH
 from mnist_cnn.own_model import MAX_BYTES as MAX_UPLOAD
 
 from . import gradio_internals, lost_session
-from .i18n import language, t
+from .i18n import TEXTS, language, t
+from .registry import STEPS
 
 MAX_BODY = 1_500_000  # bytes of an event's JSON: a pad's data URL (at most 1 MB) and its wrapping
 MULTIPART_SLACK = 64 * 1024  # an upload's body: its file, and the part's boundary and headers
+STEP_IDS = tuple(step.id for step in STEPS)  # what ?step= may ask for
+LANGUAGES = tuple(TEXTS)  # and ?lang=
 JOIN = "/gradio_api/queue/join"  # where the page sends its events
 UPLOAD_FIELD = "files"  # the one part of an upload, as Gradio's page and client name it
 SESSION = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the page's random session hash (gradio_client's: a uuid)
@@ -330,11 +333,23 @@ class Door:
                 raise Refusal(404, "error.session")
             if not gradio_internals.is_session(blocks, sessions[0]):
                 raise LostSession()
+        elif path == "/":
+            self.check_address(query)
         elif path.startswith("/gradio_api/call/predict/"):
             if not gradio_internals.is_event(blocks, path.rstrip("/").rsplit("/", 1)[1]):
                 raise Refusal(404, "error.session")
         elif path.startswith("/gradio_api/heartbeat/") and not SESSION.fullmatch(path.rstrip("/").rsplit("/", 1)[1]):
             raise Refusal(404, "error.session")
+
+    @staticmethod
+    def check_address(query: bytes) -> None:
+        """The page's own address may ask for a step (?step=<id>) and a language (?lang=en|es), once each, and
+        nothing else by those names; other names are Gradio's (?view=api) or nobody's, and are left alone."""
+        asked = parse_qs(query.decode("latin-1"), keep_blank_values=True)
+        if "step" in asked and (len(asked["step"]) != 1 or asked["step"][0] not in STEP_IDS):
+            raise Refusal(400, "error.step", steps=", ".join(STEP_IDS))
+        if "lang" in asked and (len(asked["lang"]) != 1 or asked["lang"][0] not in LANGUAGES):
+            raise Refusal(400, "error.lang")
 
     def check_share(self, blocks: gr.Blocks, session: str, scope: Scope) -> None:
         """A session, and a client address, may have only so many events waiting or running."""

@@ -32,11 +32,19 @@ from .i18n import bilingual, language, sentence
 from .batch_view import batch_html
 from .class_link import address, class_link_html
 from .question_view import answer_html, question_html
-from .registry import BY_ID, FRESH, NEUTRAL, SANDBOX, STEPS, WHAT_IF, fresh
+from .registry import BY_ID, FRESH, LESSON, NEUTRAL, PARTS, SANDBOX, STEPS, WHAT_IF, fresh
 from .render_detail import mistakes_intro
 from .widgets import READ
 
 STEP_IDS = tuple(step.id for step in STEPS)
+SANDBOXES = {"padding": "sandbox", "stride": "sandbox-strided"}  # the sandbox's picture in each of its two steps
+STEP_VIEWS = {step: tuple(p.id for p in PARTS if p.step == step and p.id in FRESH and p.kind in ("picture", "plot")
+                          and not p.id.startswith("question-")) for step in STEP_IDS}  # what a step's tab fills
+
+
+def shown(step) -> str | None:
+    """The step the session shows, as its state holds it (None, for a client that never sent one: every step)."""
+    return step if step in STEP_IDS else None
 EXAMPLE_DIGITS = range(10)  # one real MNIST test digit of each class
 PEN_UP_FIRST = 0.5  # s: at most this long live readings and experiments wait for the pen-ups being read
 MAX_COUNT = 2 ** 53  # the pad numbers its sends in JavaScript, whose whole numbers are exact up to here
@@ -178,24 +186,33 @@ class Page:
         """The network that reads for this session: the visitor's own, or the shipped one."""
         return network.model if network is not None else self.model
 
-    def show(self, reading: Reading, chosen, network, lang: str, original: Prepared | None = None) -> dict:
-        """Every output of a reading; the reading (and the unmoved drawing) kept in the session."""
+    def view(self, reading: Reading, chosen, network, lang: str, step: str | None) -> dict:
+        """What a reading shows: the prediction, and the layers' panels and close-ups if their step is shown (step
+        None: every step, as for a client other than the page)."""
+        if step not in (None, "model"):  # nobody sees the panels: they are made when their step opens
+            return {"prediction": confidences(reading), "unsure": views.unsure_html(reading.probs, lang), "status": ""}
         chosen = chosen or ("conv1", views.strongest(reading.activations, "conv1_relu"))
-        out = {**views.reading_view(self.net(network), reading, chosen, lang), "current": reading.prepared,
-               "original": original or reading.prepared, **self.top_patches(chosen, lang),
-               **self.compare(reading.prepared, network, lang)}
+        return {**views.reading_view(self.net(network), reading, chosen, lang), **self.top_patches(chosen, lang)}
+
+    def show(self, reading: Reading, chosen, network, lang: str, original: Prepared | None = None,
+             step: str | None = None) -> dict:
+        """Every output of a reading for the step shown; the reading (and the unmoved drawing) kept in the session."""
+        out = {**self.view(reading, chosen, network, lang, step), "current": reading.prepared,
+               "original": original or reading.prepared}
+        if step in (None, "own"):
+            out.update(self.compare(reading.prepared, network, lang))
         return out if original is not None else {**out, **NEUTRAL}  # a new drawing puts the sliders back
 
-    def read(self, source, chosen, network, lang: str) -> dict:
+    def read(self, source, chosen, network, lang: str, step: str | None = None) -> dict:
         """Read an image the visitor sent; an input error keeps the page as it was and says what is wrong."""
         try:
-            return self.show(read_digit(self.net(network), source), chosen, network, lang)
+            return self.show(read_digit(self.net(network), source), chosen, network, lang, step=step)
         except BlankImageError as e:  # never a confident answer to a blank page
             return {**views.blank_view(e, lang), "current": None, "original": None}
         except InputError as e:
             return {"status": views.status(e, lang)}
 
-    def sketch(self, n, pad, chosen, network, pen: Pen, lang) -> dict:
+    def sketch(self, n, pad, chosen, network, pen: Pen, lang, step=None) -> dict:
         """The drawing so far, while the pen moves -> the prediction, the panels and close-ups (the rest waits for
         the pen-up); nothing if the pen has gone up since it was sent, or for a drawing not yet readable."""
         try:
@@ -207,19 +224,19 @@ class Page:
             reading = read_digit(self.net(network), png)
         except ValueError:  # a bad value or too little ink yet (InputErrors too): the pen-up's reading will say so
             return {}
-        out = views.reading_view(self.net(network), reading, chosen, language(lang))
+        out = self.view(reading, chosen, network, language(lang), shown(step))
         # checked again: the pen may have gone up while this was read, and its reading must not be overwritten
         return {} if count <= pen.whole else {**out, "pad": READ}
 
-    def pen_up(self, n, pad, chosen, network, pen: Pen, lang) -> dict:
+    def pen_up(self, n, pad, chosen, network, pen: Pen, lang, step=None) -> dict:
         """The pad's drawing at pen-up or Undo, read as drawn() reads it; its count (if the page sent one) makes the
         live readings sent before it stale."""
         with contextlib.suppress(ValueError):  # no count (a client other than the page): read all the same
             pen.whole = max(pen.whole, inputs.whole(n, 1, MAX_COUNT))
         with self.pen_ups.reading():
-            return self.drawn(pad, chosen, network, lang)
+            return self.drawn(pad, chosen, network, lang, step)
 
-    def drawn(self, pad, chosen, network, lang) -> dict:
+    def drawn(self, pad, chosen, network, lang, step=None) -> dict:
         """The pad's drawing -> every output; the pad gets READ back, so the session does not keep the drawing."""
         lang = language(lang)
         try:
@@ -228,34 +245,34 @@ class Page:
             return {"status": views.status(e, lang), "pad": READ}
         if png is None:  # the pad was emptied (Undo of the last stroke)
             return {**views.blank_view(), "current": None, "original": None}
-        return {**self.read(png, chosen, network, lang), "pad": READ}
+        return {**self.read(png, chosen, network, lang, shown(step)), "pad": READ}
 
-    def uploaded(self, upload, chosen, network, lang) -> dict:
+    def uploaded(self, upload, chosen, network, lang, step=None) -> dict:
         """An uploaded file -> every output, the pad emptied so that the page shows one input."""
         lang = language(lang)
         try:
             path = inputs.uploaded(upload, self.upload_folder)
         except InputError as e:
             return {"status": views.status(e, lang)}
-        out = self.read(path, chosen, network, lang)
+        out = self.read(path, chosen, network, lang, shown(step))
         return {**out, "pad": ""} if "current" in out else out
 
-    def digit(self, index, chosen, network, lang, reader, images) -> dict:
+    def digit(self, index, chosen, network, lang, reader, images, step=None) -> dict:
         """A click on one of a row of test digits -> every output for it, the pad emptied; a bad index: nothing."""
         try:
             i = inputs.whole(index, 0, len(images) - 1)
         except ValueError:
             return {}
         reading = reader(self.net(network), self.images[images[i]])
-        return {**self.show(reading, chosen, network, language(lang)), "pad": ""}
+        return {**self.show(reading, chosen, network, language(lang), step=shown(step)), "pad": ""}
 
-    def example(self, index, chosen, network, lang) -> dict:
+    def example(self, index, chosen, network, lang, step=None) -> dict:
         """A click on an example digit: read as a drawing is."""
-        return self.digit(index, chosen, network, lang, read_as_drawn, self.examples)
+        return self.digit(index, chosen, network, lang, read_as_drawn, self.examples, step)
 
-    def mistake(self, index, chosen, network, lang) -> dict:
+    def mistake(self, index, chosen, network, lang, step=None) -> dict:
         """A click on a misread test digit: read as the evaluation read it."""
-        return self.digit(index, chosen, network, lang, read_mnist, [m["index"] for m in self.mistakes])
+        return self.digit(index, chosen, network, lang, read_mnist, [m["index"] for m in self.mistakes], step)
 
     def pick(self, index, current: Prepared | None, network, lang, panel: str) -> dict:
         """A map picked in a panel -> its filter worked out, the choice kept, both panels of maps with it framed."""
@@ -269,12 +286,12 @@ class Page:
         return {**views.picked_view(self.net(network), current.tensor, chosen, lang), "chosen": chosen,
                 **self.top_patches(chosen, lang)}
 
-    def relabel(self, current: Prepared | None, original, chosen, network, lang) -> dict:
+    def relabel(self, current: Prepared | None, original, chosen, network, lang, step=None) -> dict:
         """The page's language changed: the reading on the page again, its numbers and alt texts in that language."""
         if current is None:
             return {}
         reading = read_prepared(self.net(network), current)
-        out = self.show(reading, chosen, network, language(lang), original)
+        out = self.show(reading, chosen, network, language(lang), original, shown(step))
         return {k: v for k, v in out.items() if k not in NEUTRAL}  # the sliders stay where they are
 
     def clear(self) -> dict:
@@ -296,17 +313,47 @@ class Page:
             return {}
         return {"filter-top": views.filter_top_view(self.filter_top, self.images, *chosen, lang)}
 
-    def experiments(self, current: Prepared | None, sandbox_padding, sandbox_stride, sandbox_pool_stride, batch_size,
-                    batch_dim, learning_step, network, lang) -> dict:
-        """After each reading: the sandbox, the batch, the shift curve, the occlusion map, the training moment."""
+    def experiments(self, current: Prepared | None, chosen, sandbox_padding, sandbox_stride, sandbox_pool_stride,
+                    batch_size, batch_dim, learning_step, network, lang, step=None) -> dict:
+        """After each reading: what the step shown makes of it (step None: every step's, the layers' panels aside),
+        the sandbox, the batch, the shift curve and occlusion map, or the training moment."""
         self.pen_ups.wait(PEN_UP_FIRST)
-        learning = self.learning(learning_step, current, lang)
-        if current is None:
-            return {"sandbox": "", "batch": "", "shift-text": "", "shift-curve": None, "occlusion": "", **learning}
+        step = shown(step)
+        # the layers' panels and the comparison of networks come with the reading itself (show)
+        steps = [s for s in STEP_IDS if s not in ("model", "own")] if step is None else [step]
+        steps = [s for s in steps if s not in ("model", "own")]
+        out = {}
+        for each in steps:
+            out.update(self.step_view(each, current, chosen, sandbox_padding, sandbox_stride, sandbox_pool_stride,
+                                      batch_size, batch_dim, learning_step, network, lang))
+        return out
+
+    def opened(self, current: Prepared | None, chosen, sandbox_padding, sandbox_stride, sandbox_pool_stride,
+               batch_size, batch_dim, learning_step, network, lang, step: str) -> dict:
+        """A step's tab opened: it is the session's step now, and its panels are made for the drawing."""
+        return {"step": step, **self.step_view(step, current, chosen, sandbox_padding, sandbox_stride,
+                                               sandbox_pool_stride, batch_size, batch_dim, learning_step, network,
+                                               lang)}
+
+    def step_view(self, step: str, current: Prepared | None, chosen, sandbox_padding, sandbox_stride,
+                  sandbox_pool_stride, batch_size, batch_dim, learning_step, network, lang) -> dict:
+        """The panels of one step for the drawing (emptied without one)."""
         lang, model = language(lang), self.net(network)
-        return {**self.sandbox(current, sandbox_padding, sandbox_stride, sandbox_pool_stride, network, lang),
-                **self.batch(current, batch_size, batch_dim, network, lang),
-                **views.experiments_view(model, current.tensor, lang), **learning}
+        if step == "learning":
+            return self.learning(learning_step, current, lang)
+        if current is None:
+            return {key: fresh(BY_ID[key], self) for key in STEP_VIEWS.get(step, ())}
+        if step == "model":
+            return self.view(read_prepared(model, current), chosen, network, lang, step)
+        if step in SANDBOXES:
+            return self.sandbox(current, sandbox_padding, sandbox_stride, sandbox_pool_stride, network, lang, step)
+        if step == "dim1":
+            return self.batch(current, batch_size, batch_dim, network, lang)
+        if step == "experiments":
+            return views.experiments_view(model, current.tensor, lang)
+        if step == "own":
+            return self.compare(current, network, lang)
+        return {}
 
     def batch(self, current: Prepared | None, batch_size, batch_dim, network, lang) -> dict:
         """dim=1 on a batch: the drawing as its first row, MNIST test digits after it, softmax along the dim chosen."""
@@ -332,13 +379,16 @@ class Page:
             return {key: question_html(question, lang) + f'<p role="status">{views.status(e, lang)}</p>'}
         return {key: answer_html(answer, lang)}
 
-    def class_link(self, request: gr.Request, lang) -> dict:
-        """For the teacher: the page's address, as this browser reached it, with its QR code for the class."""
-        headers = getattr(request, "headers", None) or {}
-        return {"class-link": class_link_html(address(headers, self.share_url, steps=STEP_IDS), language(lang))}
+    def loaded(self, request: gr.Request, lang) -> dict:
+        """A browser opened the page: the step its address asks for (?step=<id>, else the first), and for the teacher
+        the page's address as this browser reached it, with its QR code for the class."""
+        query, headers = getattr(request, "query_params", None) or {}, getattr(request, "headers", None) or {}
+        step = shown(query.get("step")) or STEP_IDS[0]
+        link = address(headers, self.share_url, step=step if step != STEP_IDS[0] else None, steps=STEP_IDS)
+        return {"class-link": class_link_html(link, language(lang)), LESSON: gr.Tabs(selected=step), "step": step}
 
     def sandbox(self, current: Prepared | None, sandbox_padding, sandbox_stride, sandbox_pool_stride, network,
-                lang) -> dict:
+                lang, step=None) -> dict:
         """The seed's formula, live: conv1 with the chosen padding and stride, and the shapes that follow."""
         if current is None:
             return {}
@@ -350,10 +400,11 @@ class Page:
             return {}
         model, x = self.net(network), current.tensor
         channel = views.strongest({"conv1_relu": model.conv1(x)[0].detach()}, "conv1_relu")
-        return {"sandbox": views.sandbox_view(model, x, padding, stride, pool, channel, language(lang))}
+        view = views.sandbox_view(model, x, padding, stride, pool, channel, language(lang))
+        return {SANDBOXES[s]: view for s in ([step] if shown(step) in SANDBOXES else SANDBOXES)}
 
     def what_if(self, original: Prepared | None, shift_x, shift_y, angle, scale, thickness, chosen, network,
-                lang) -> dict:
+                lang, step=None) -> dict:
         """The what-if sliders: the drawing moved, turned, scaled or made bolder, read again with every panel."""
         if original is None:
             return {}
@@ -362,11 +413,12 @@ class Page:
         except ValueError:
             return {}
         prepared = moved_prepared(original, x)
-        return self.show(read_prepared(self.net(network), prepared), chosen, network, language(lang), original)
+        return self.show(read_prepared(self.net(network), prepared), chosen, network, language(lang), original,
+                         shown(step))
 
-    def reset(self, original: Prepared | None, chosen, network, lang) -> dict:
+    def reset(self, original: Prepared | None, chosen, network, lang, step=None) -> dict:
         """Back to the drawing as it was: the sliders at rest, the unmoved drawing read again."""
-        return {**self.what_if(original, *NEUTRAL.values(), chosen, network, lang), **NEUTRAL}
+        return {**self.what_if(original, *NEUTRAL.values(), chosen, network, lang, step), **NEUTRAL}
 
     def learning(self, learning_step, current: Prepared | None, lang) -> dict:
         """A moment of the training run that made the shipped network, and what it made of the current drawing."""
@@ -387,7 +439,7 @@ class Page:
         return {"compare": views.compare_view(read_prepared(self.model, prepared), read_prepared(network.model,
                                                                                                  prepared), lang)}
 
-    def own(self, own_upload, current, original, chosen, lang) -> dict:
+    def own(self, own_upload, current, original, chosen, lang, step=None) -> dict:
         """A visitor's state_dict -> their network reads for this session; a bad file: one sentence, and the
         session keeps the network it had."""
         lang = language(lang)
@@ -399,14 +451,14 @@ class Page:
         network = Network(model, path.name, accuracy(model, self.accuracy_digits))
         out = {"network": network, "model-status": "", "model-name": views.model_name(network, lang)}
         if current is not None:
-            out.update(self.show(read_prepared(model, current), chosen, network, lang, original))
+            out.update(self.show(read_prepared(model, current), chosen, network, lang, original, shown(step)))
         return out
 
-    def shipped(self, current, original, chosen, lang) -> dict:
+    def shipped(self, current, original, chosen, lang, step=None) -> dict:
         """Back to the shipped network for this session."""
         lang = language(lang)
         out = {"network": None, "model-status": "", "model-name": views.model_name(None, lang, self.shipped_accuracy),
                "compare": ""}
         if current is not None:
-            out.update(self.show(read_prepared(self.model, current), chosen, None, lang, original))
+            out.update(self.show(read_prepared(self.model, current), chosen, None, lang, original, shown(step)))
         return out

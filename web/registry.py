@@ -123,10 +123,11 @@ PARTS = (
     *question("padding", "explain.padding"),
     Part("sandbox-intro", "padding", "text", title="sandbox.title", text="sandbox.intro"),
     radio("sandbox-padding", "padding"),
+    Part("sandbox", "padding"),
     *question("stride", "explain.stride"),
     radio("sandbox-stride", "stride", row="strides"),
     radio("sandbox-pool-stride", "stride", row="strides"),
-    Part("sandbox", "stride"),
+    Part("sandbox-strided", "stride"),
     # 4. dim=1, on a batch whose first image is the drawing
     *question("dim1", "explain.dim1"),
     Part("batch-size", "dim1", "slider", label="batch-size.label", row="batch",
@@ -165,6 +166,7 @@ PARTS = (
     Part("class-link", "class"),
     # The session's own things, gone with it; never sent to the browser
     *(Part(key, PAD, "state", options={"ttl": SESSION_TTL}) for key in ("current", "original", "chosen")),
+    Part("step", PAD, "state", options={"value": STEPS[0].id, "ttl": SESSION_TTL}),  # the step shown
     Part("network", PAD, "state", options={"ttl": Loaded("network_idle")}),
     Part("pen", PAD, "state", options={"value": Loaded("new_pen")}),  # changed in place: it lives as long as the session
 )
@@ -183,9 +185,9 @@ def fresh(part: Part, page) -> object:
 
 # What events fill: a reading fills these, and may change those it keeps; the experiments after it fill FOLLOW
 KEPT = ("current", "original", "filter-top", "compare", *WHAT_IF, "pad")
-FOLLOW = ("sandbox", "batch", "shift-curve", "shift-text", "occlusion", "learning", "loss-curve")
+FOLLOW = ("sandbox", "sandbox-strided", "batch", "shift-curve", "shift-text", "occlusion", "learning", "loss-curve")
 LIVE = (*READING, "pad")  # what a reading made while the pen moves fills
-CONTEXT = ("chosen", "network", LANG)  # the inputs that end most events: the session's choices, the page's language
+CONTEXT = ("chosen", "network", "step", LANG)  # the inputs that end most events: the session's choices, the page's language
 
 # The queue's slots, by concurrency id: how many events of that kind run at once. Every event that runs the network
 # shares "cnn": two keep both cores busy (one torch thread each) while a large upload is read in a worker process
@@ -229,8 +231,10 @@ def reads(part: str, trigger: str, handler: str, inputs: tuple, also: tuple = ()
     return Event(part, trigger, handler, inputs, READING + KEPT + also, slots=slots, then=then, **more)
 
 
-PAD_INPUTS = ("pad", "chosen", "network", "pen", LANG)
-EXPERIMENTS = ("current", *SANDBOX, "batch-size", "batch-dim", "learning-step", "network", LANG)  # what the experiments after a reading read
+PAD_INPUTS = ("pad", "chosen", "network", "pen", "step", LANG)
+# what the experiments after a reading read, and a step's tab when it opens
+STEP_INPUTS = ("current", "chosen", *SANDBOX, "batch-size", "batch-dim", "learning-step", "network")
+EXPERIMENTS = (*STEP_INPUTS, "step", LANG)  # what the experiments after a reading read
 LAST = {"trigger_mode": "always_last"}  # a control moved fast: only its last value is read
 EVENTS = (
     # While the pen moves, the pad sends its drawing at most every LIVE_MS (widgets.py); it numbers what it sends,
@@ -245,7 +249,8 @@ EVENTS = (
             after_js="to-close-up")
       for key in MAP_LAYERS),
     reads(LANG, "change", "relabel", ("current", "original", *CONTEXT)),
-    *(Event(key, "change", "sandbox", ("current", *SANDBOX, "network", LANG), ("sandbox",)) for key in SANDBOX),
+    *(Event(key, "change", "sandbox", ("current", *SANDBOX, "network", "step", LANG), ("sandbox", "sandbox-strided"))
+      for key in SANDBOX),
     # "input": a person moved it (not the page putting it back)
     *(reads(key, "input", "what_if", ("original", *WHAT_IF, *CONTEXT), options=LAST) for key in WHAT_IF),
     reads("reset", "click", "reset", ("original", *CONTEXT)),
@@ -255,12 +260,16 @@ EVENTS = (
             given={"question": q}) for q in QUESTIONS),
     Event("learning-step", "input", "learning", ("learning-step", "current", LANG), ("learning", "loss-curve"),
           options=LAST),
-    reads("own-upload", "upload", "own", ("own-upload", "current", "original", "chosen", LANG),
+    reads("own-upload", "upload", "own", ("own-upload", "current", "original", "chosen", "step", LANG),
           ("network", "model-name", "model-status")),
-    reads("use-shipped", "click", "shipped", ("current", "original", "chosen", LANG),
+    reads("use-shipped", "click", "shipped", ("current", "original", "chosen", "step", LANG),
           ("network", "model-name", "model-status")),
     Event("undo", "click", None, js="undo-stroke"),
-    Event(WHOLE, "load", "class_link", (LANG,), ("class-link",), request=True),
+    Event(WHOLE, "load", "loaded", (LANG,), ("class-link", LESSON, "step"), request=True),
+    # A step's tab opened: its panels made for the drawing, and its address in the address bar
+    *(Event(f"step-{step.id}", "select", "opened", (*STEP_INPUTS, LANG),
+            tuple(p.id for p in PARTS if p.step == step.id and p.kind in ("picture", "plot")) + ("step", "filter-top"),
+            given={"step": step.id}, after_js="step-address") for step in STEPS),
     Event("all-ten", "change", None, ("all-ten",), js="show-all"),
 )
 # What follows every reading: the experiments on it, each in the slots its event names

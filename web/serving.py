@@ -11,7 +11,7 @@ from starlette.middleware import Middleware
 
 from mnist_cnn.inputs import MAX_DRAWING
 
-from . import gradio_internals, i18n, quiet_log, replica, text
+from . import gradio_internals, i18n, quiet_log, replica, text, widgets
 from .assets import static
 from .door import MAX_UPLOAD, Door
 from .batch_view import BATCH_CSS
@@ -27,8 +27,11 @@ CACHE_CLEANUP = (600, 600)  # every 10 minutes, Gradio deletes the uploads it ke
 
 CSS = static("page.css")  # launch(css=...): the page's own rules
 HEAD_CSS = static("head.css")  # in <head>: the page's frame, and the focus colour (--focus-colour)
-ALL_TEN_JS = static("all-ten.js")  # the checkbox shows or hides 4 to 10
-TO_DETAIL_JS = static("to-detail.js")  # after a map is picked, the page goes to its filter
+# The page's own scripts, as the registry's events name them
+SCRIPTS = {"send-drawing": widgets.DRAWN_JS, "wipe-pad": widgets.CLEAR_JS, "undo-stroke": widgets.UNDO_JS,
+           "show-all": static("all-ten.js"),  # the checkbox shows or hides 4 to 10
+           "to-close-up": static("to-detail.js"),  # after a map is picked, the page shows its filter
+           "step-address": static("step-address.js")}  # a step opened: its link in the address bar
 
 # The most characters the page sends to its HTML inputs: the pad's data URL, and the page's language as
 # widgets.with_page_language sends it (two letters); the door refuses longer ones before they reach the queue.

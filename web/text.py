@@ -178,6 +178,8 @@ EN = {
     "error.shut_out": "Too many refused requests came from your address: wait %(seconds)s seconds, then reload the page.",
     "error.request": "The request could not be read: it is not valid JSON.",
     "error.closed": "This page does not offer that route.",
+    "error.step": "There is no such step: the address may ask for ?step= %(steps)s.",
+    "error.lang": "There is no such language: the address may ask for ?lang=en or ?lang=es.",
     "error.value": "The request was refused: it sends an event of this page a value the page never sends.",
     "error.side": "The image is too long or too tall (%(width)s×%(height)s pixels); no side may exceed %(limit)s "
                   "pixels.",
@@ -688,6 +690,8 @@ ES = {
     "error.shut_out": "Llegaron demasiadas peticiones rechazadas desde tu dirección: espera %(seconds)s segundos y recarga la página.",
     "error.request": "No se pudo leer la petición: no es JSON válido.",
     "error.closed": "Esta página no ofrece esa ruta.",
+    "error.step": "No existe ese paso: la dirección puede pedir ?step= %(steps)s.",
+    "error.lang": "No existe ese idioma: la dirección puede pedir ?lang=en o ?lang=es.",
     "error.value": "Se rechazó la petición: envía a un evento de esta página un valor que la página nunca envía.",
     "error.side": "La imagen es demasiado larga o alta (%(width)s×%(height)s píxeles); ningún lado puede pasar de "
                   "%(limit)s píxeles.",

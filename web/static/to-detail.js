@@ -1,4 +1,5 @@
 () => {
-    // After a map is picked: its filter opens far below the maps, so the page goes there.
-    document.querySelector('#kernel-detail')?.scrollIntoView();
+    // After a map is picked: its filter's close-up sits beside the maps; the page moves only as far as it must
+    // to show it ("nearest": not at all when it is in view).
+    document.querySelector('#kernel-detail')?.scrollIntoView({block: 'nearest'});
 }
