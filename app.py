@@ -93,9 +93,10 @@ def layout(page: Page) -> dict[str, gr.components.Component]:
                 with gr.Tab((f"{number}. " if step.numbered else "") + SAY(step.tab), id=step.id,
                             elem_id=f"step-{step.id}", alignment=step.alignment) as ui[f"step-{step.id}"]:
                     gr.Markdown(f"## {number}. " + SAY(step.title) if step.numbered else "## " + SAY(step.title))
-                    with gr.Row(equal_height=False):
+                    with gr.Row(equal_height=False):  # one column, or two (one above the other on a phone)
                         for side in (0, 1):
-                            column([p for p in shown if p.step == step.id and p.side == side], page, ui)
+                            if sided := [p for p in shown if p.step == step.id and p.side == side]:
+                                column(sided, page, ui)
     ui.update({p.id: control(p, page) for p in PARTS if p.kind == "state"})
     ui["api-file"] = widgets.ApiFile(label="image", visible=False)  # the /predict endpoint's own input and output
     ui["api-label"] = gr.Label(label="confidences", visible=False)

@@ -11,7 +11,8 @@ from .i18n import integer, number, t
 # Small stylesheet for the questions; the app passes it to launch(css=...)
 QUESTION_CSS = """
 .qn-choices { display: flex; flex-wrap: wrap; gap: 6px; margin: 4px 0; }
-.qn-choices button { padding: 4px 12px; border: 1px solid #888; border-radius: 6px; background: #fff; color: #222; }
+.qn-choices button { padding: 4px 12px; border: 1px solid #888; border-radius: 6px; background: #fff; color: #222;
+                     font-size: var(--text-md); font-weight: 400; }
 .qn-choices button.qn-right { border: 2px solid #00843d; background: #e3f6ea; }
 .qn-choices button.qn-wrong { border: 2px solid #b3261e; background: #fbe9e7; text-decoration: line-through; }
 .qn-said { margin: 4px 0; }
