@@ -136,6 +136,12 @@ def mouse_stroke(page, stroke: list, steps: int = 4) -> None:
     page.mouse.up()
 
 
+def open_step(page, step: str) -> None:
+    """Open one of the lesson's steps by its tab, as a learner does, once its panel shows."""
+    page.click(f"#step-{step}-button")
+    page.locator(f"#step-{step}").wait_for(state="visible")
+
+
 def draw(page, strokes: list, steps: int = 4) -> None:
     """Draw strokes with the mouse, one after another, as a person would."""
     for stroke in strokes:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from harness import open_step
 from web import text
 
 # installed by the README's test command (npm install --no-save axe-core@4)
@@ -112,12 +113,13 @@ def test_a_phone_scrolls_only_down_and_its_pictures_can_be_read(open_page, digit
 
 # the controls whose focus ring is checked, each reached by Tab alone
 FOCUSED = {"#undo": "undo", "#clear": "clear", "#upload": "upload", "#lang [data-lang=es]": "es",
-           "#shift-x input[type=range]": "slider", "#all-ten input": "checkbox"}
+           "#step-experiments-button": "step", "#shift-x input[type=range]": "slider", "#all-ten input": "checkbox"}
 
 
 def test_the_keyboard_reaches_the_controls_with_a_visible_focus(open_page, digit_strokes):
     page = open_page()
     draw(page, digit_strokes["7"])
+    open_step(page, "experiments")  # the step with the sliders
     page.evaluate("document.activeElement.blur()")
     seen = {}
     for _ in range(150):
@@ -134,6 +136,7 @@ def test_the_keyboard_reaches_the_controls_with_a_visible_focus(open_page, digit
             break
     assert seen == {name: True for name in FOCUSED.values()}
     # and they work from the keyboard: ES switches the page (and its tab's title)
+    open_step(page, "model")  # where the output's picture is
     page.focus("#lang [data-lang=es]")
     page.keyboard.press("Enter")
     expect(page.locator("#clear")).to_have_text(text.ES["clear"])

@@ -99,12 +99,14 @@ def test_a_clicked_map_opens_its_filter_which_follows_the_drawing(open_page, dig
     expect(page.locator("#kernel-detail img")).to_be_visible()
 
     page.click("#clear")
-    expect(page.locator("#kernel-detail img")).to_have_count(0)  # cleared too
-    draw(page, digit_strokes["0"])  # the chosen filter follows the new drawing
+    expect(page.locator("#kernel-detail img")).to_have_count(0)  # cleared too, and the choice with it: a fresh page
+    draw(page, digit_strokes["0"])
     expect(predicted(page)).to_have_text("0")
-    expect(detail).to_contain_text("conv1, filter 5:")
     page.wait_for_timeout(1500)  # the reading of the pen-up, after the live ones, has come back
-    assert framed(page, "act-conv1", 5)
+    assert not framed(page, "act-conv1", 5)
+    click_map(page, "act-conv1", 5)
+    expect(detail).to_contain_text("conv1, filter 5:")
+    page.wait_for_function(FRAMED_JS, arg=["act-conv1", *(v - 1 for v in GRIDS["act-conv1"].origin(5))])
     click_map(page, "act-conv2", 12)
     expect(detail).to_contain_text("conv2, filter 12:")
     expect(detail).to_contain_text("sum over the 32 channels")

@@ -2,13 +2,14 @@
 moves the drawing that every panel reads."""
 from playwright.sync_api import expect
 
-from harness import draw
+from harness import draw, open_step
 
 
 def test_changing_the_padding_shows_the_new_size_and_where_fc1_breaks(open_page, digit_strokes):
     page = open_page()
     draw(page, digit_strokes["7"])
     expect(page.locator("#prediction .output-class")).to_have_text("7")
+    open_step(page, "padding")
     sandbox = page.locator("#sandbox")
     expect(sandbox).to_contain_text("⌊(28 + 2·1 − 3)/1⌋ + 1 = 28")  # the seed's padding=1 first
     page.locator("#sandbox-padding label", has_text="0").click()

@@ -7,18 +7,19 @@ from playwright.sync_api import expect
 
 from harness import Session, events, pad_data
 from mnist_cnn.strokes import draw_strokes
-from web import views
 from web.door import PER_SESSION
 from web.handlers import Pen
+from web.registry import LIVE
 from web.widgets import READ, data_url
 
 SEVEN = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]
 BAR = [[(0.15, 0.08), (0.85, 0.08)]]  # the 7 before its stem: a part of the drawing
 
 
-def test_a_live_reading_fills_the_prediction_and_panels_only(page):
+def test_a_live_reading_fills_the_prediction_and_the_input_only(page):
     out = page.sketch(1, data_url(draw_strokes(SEVEN)), None, None, Pen(), "en")
-    assert set(out) == {*views.READING, "pad"} and out["pad"] == READ
+    assert set(out) == set(LIVE) and out["pad"] == READ and "<img" in out["input28"]
+    assert "input28" not in page.sketch(1, data_url(draw_strokes(SEVEN)), None, None, Pen(), "en", "dim1")
     assert max(out["prediction"], key=out["prediction"].get) == "7"
     whole = page.pen_up(2, data_url(draw_strokes(SEVEN)), None, None, Pen(), "en")
     assert whole["prediction"] == out["prediction"] and "current" in whole  # the pen-up fills the rest too
@@ -78,8 +79,9 @@ def test_through_the_queue_a_pen_up_overtakes_the_live_readings_and_is_not_overw
 
 
 def test_in_chromium_the_prediction_follows_the_pen_and_the_pen_up_has_the_last_word(open_page):
-    """A 7's bar drawn slowly, the pen still down: a prediction and the panels appear; then its stem, drawn fast and
-    lifted at once: the page settles on the whole 7, whatever live readings were still on their way."""
+    """A 7's bar drawn slowly, the pen still down: a prediction and the 28×28 input appear (the maps wait for the
+    pen-up); then its stem, drawn fast and lifted at once: the page settles on the whole 7, whatever live readings were
+    still on their way, and the maps fill in."""
     page = open_page()
     box = page.locator("#draw canvas").bounding_box()
 
@@ -92,11 +94,13 @@ def test_in_chromium_the_prediction_follows_the_pen_and_the_pen_up_has_the_last_
         page.wait_for_timeout(100)
     prediction = page.locator("#prediction .output-class")
     expect(prediction).to_have_count(1)  # read while the pen is still down
-    expect(page.locator("#act-conv1 img")).to_have_count(1)  # and the maps fill in
+    expect(page.locator("#input28 img")).to_have_count(1)  # and what the network sees
+    expect(page.locator("#act-conv1 img")).to_have_count(0)
     for i in range(1, 11):
         page.mouse.move(*at(0.85 - 0.045 * i, 0.08 + 0.087 * i))
     page.mouse.up()
     expect(prediction).to_have_text("7")
     page.wait_for_timeout(1500)  # any live reading still on its way has come back by now
     expect(prediction).to_have_text("7")
+    expect(page.locator("#act-conv1 img")).to_have_count(1)
     expect(page.locator("#status")).to_have_text("")

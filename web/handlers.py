@@ -194,6 +194,15 @@ class Page:
         chosen = chosen or ("conv1", views.strongest(reading.activations, "conv1_relu"))
         return {**views.reading_view(self.net(network), reading, chosen, lang), **self.top_patches(chosen, lang)}
 
+    @staticmethod
+    def live_view(reading: Reading, lang: str, step: str | None) -> dict:
+        """What a reading made while the pen moves shows: the prediction, and the 28×28 input if its step is shown;
+        the panels wait for the pen-up (a reading of every panel is ~200 kB of pictures, made for each stroke)."""
+        out = {"prediction": confidences(reading), "unsure": views.unsure_html(reading.probs, lang), "status": ""}
+        if step in (None, "model"):
+            out["input28"] = views.panel_html("input28", render.steps_picture(reading.prepared), reading, lang)
+        return out
+
     def show(self, reading: Reading, chosen, network, lang: str, original: Prepared | None = None,
              step: str | None = None) -> dict:
         """Every output of a reading for the step shown; the reading (and the unmoved drawing) kept in the session."""
@@ -213,8 +222,8 @@ class Page:
             return {"status": views.status(e, lang)}
 
     def sketch(self, n, pad, chosen, network, pen: Pen, lang, step=None) -> dict:
-        """The drawing so far, while the pen moves -> the prediction, the panels and close-ups (the rest waits for
-        the pen-up); nothing if the pen has gone up since it was sent, or for a drawing not yet readable."""
+        """The drawing so far, while the pen moves -> the prediction and the 28×28 input (the rest waits for the
+        pen-up); nothing if the pen has gone up since it was sent, or for a drawing not yet readable."""
         try:
             count = inputs.whole(n, 1, MAX_COUNT)
             png = inputs.drawing(pad)
@@ -224,7 +233,7 @@ class Page:
             reading = read_digit(self.net(network), png)
         except ValueError:  # a bad value or too little ink yet (InputErrors too): the pen-up's reading will say so
             return {}
-        out = self.view(reading, chosen, network, language(lang), shown(step))
+        out = self.live_view(reading, language(lang), shown(step))
         # checked again: the pen may have gone up while this was read, and its reading must not be overwritten
         return {} if count <= pen.whole else {**out, "pad": READ}
 

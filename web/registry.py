@@ -186,7 +186,7 @@ def fresh(part: Part, page) -> object:
 # What events fill: a reading fills these, and may change those it keeps; the experiments after it fill FOLLOW
 KEPT = ("current", "original", "filter-top", "compare", *WHAT_IF, "pad")
 FOLLOW = ("sandbox", "sandbox-strided", "batch", "shift-curve", "shift-text", "occlusion", "learning", "loss-curve")
-LIVE = (*READING, "pad")  # what a reading made while the pen moves fills
+LIVE = ("prediction", "unsure", "input28", "status", "pad")  # what a reading made while the pen moves fills
 CONTEXT = ("chosen", "network", "step", LANG)  # the inputs that end most events: the session's choices, the page's language
 
 # The queue's slots, by concurrency id: how many events of that kind run at once. Every event that runs the network
@@ -222,7 +222,7 @@ class Event:
     @property
     def fills_reading(self) -> bool:
         """It fills what a reading shows (and Clear cancels it on its way)."""
-        return set(READING) <= set(self.outputs) and not self.cancels
+        return "prediction" in self.outputs and not self.cancels
 
 
 def reads(part: str, trigger: str, handler: str, inputs: tuple, also: tuple = (), slots: str = "cnn",
@@ -268,7 +268,7 @@ EVENTS = (
     Event(WHOLE, "load", "loaded", (LANG,), ("class-link", LESSON, "step"), request=True),
     # A step's tab opened: its panels made for the drawing, and its address in the address bar
     *(Event(f"step-{step.id}", "select", "opened", (*STEP_INPUTS, LANG),
-            tuple(p.id for p in PARTS if p.step == step.id and p.kind in ("picture", "plot")) + ("step", "filter-top"),
+            tuple(p.id for p in PARTS if p.step == step.id and p.id in READING + KEPT + FOLLOW) + ("step",),
             given={"step": step.id}, after_js="step-address") for step in STEPS),
     Event("all-ten", "change", None, ("all-ten",), js="show-all"),
 )
