@@ -96,7 +96,7 @@ def layout(page: Page) -> dict[str, gr.components.Component]:
                     with gr.Row(equal_height=False):  # one column, or two (one above the other on a phone)
                         for side in (0, 1):
                             if sided := [p for p in shown if p.step == step.id and p.side == side]:
-                                column(sided, page, ui)
+                                column(sided, page, ui, elem_id=f"{step.id}-side-{side}")
     ui.update({p.id: control(p, page) for p in PARTS if p.kind == "state"})
     ui["api-file"] = widgets.ApiFile(label="image", visible=False)  # the /predict endpoint's own input and output
     ui["api-label"] = gr.Label(label="confidences", visible=False)

@@ -305,7 +305,8 @@ class Page:
 
     def clear(self) -> dict:
         """Clear (or Start over): the page as a fresh page shows it, for the next learner at the same computer."""
-        return {**{key: fresh(BY_ID[key], self) for key in FRESH}, **views.blank_view()}
+        return {**{key: fresh(BY_ID[key], self) for key in FRESH}, **views.blank_view(),
+                LESSON: gr.Tabs(selected=STEP_IDS[0])}
 
     def predict(self, path) -> dict[str, float]:
         """The /predict endpoint: an uploaded image file -> the 10 class confidences of the shipped network."""

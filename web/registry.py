@@ -280,7 +280,7 @@ CONTROLS = {p.id for p in PARTS if p.kind in ("slider", "radio", "checkbox")}
 FRESH = tuple(p.id for p in PARTS if (p.id in CONTROLS or any(p.id in e.outputs for e in (*EVENTS, AFTER_READING)))
               and p.id not in ("pen", "class-link"))
 # Clear cancels the readings on their way (so it comes last)
-EVENTS += (Event("clear", "click", "clear", (), FRESH, js="wipe-pad", cancels=True),)
+EVENTS += (Event("clear", "click", "clear", (), (*FRESH, LESSON), js="wipe-pad", cancels=True),)
 
 
 def name(part: str) -> str:
