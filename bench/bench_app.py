@@ -26,7 +26,9 @@ from web import render
 from web.widgets import data_url
 
 READING = ("prediction", *render.PANELS, "kernel-detail", "saliency", "softmax-steps")
-FOLLOW = ("sandbox", "occlusion")  # pictures of the experiments that follow each reading
+# The page opens on its first step (the layers): the experiments follow a reading only where their step is open
+# (bench/bench_steps.py measures each step)
+FOLLOW = ()
 QUIET_MS = 800  # the page counts as settled once none of those changed for this long
 
 # Started at pen-up: records when each output last changed; resolves once all are shown and quiet, with the ms from
