@@ -41,6 +41,23 @@ def digit_strokes():
 
 
 @pytest.fixture(scope="session")
+def test_set():
+    """The MNIST test split: (uint8 images, labels)."""
+    from mnist_cnn.data import load_mnist
+
+    return load_mnist("test")
+
+
+@pytest.fixture(scope="session")
+def drawing():
+    """A drawn 7 as the network's prepared input, (1, 1, 28, 28)."""
+    from mnist_cnn.preprocess import prepare
+    from mnist_cnn.strokes import draw_strokes
+
+    return prepare(draw_strokes(STROKES["7"])).tensor
+
+
+@pytest.fixture(scope="session")
 def page(model):
     """What the page's events run (handlers.Page), with the shipped model and the data the page shows."""
     from web.handlers import Page

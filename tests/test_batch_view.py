@@ -8,9 +8,6 @@ import pytest
 from PIL import Image
 
 from mnist_cnn.batch import run_batch
-from mnist_cnn.data import load_mnist
-from mnist_cnn.preprocess import prepare
-from mnist_cnn.strokes import draw_strokes
 from web.batch_view import BATCH_CSS, HEAT_LEVELS, batch_html, batch_view, shapes_text
 from web.i18n import number
 from web.text import EN, ES
@@ -22,16 +19,6 @@ KEYS = ("batch.title", "batch.text", "batch-size.label", "batch-dim.label", "bat
 ROW = re.compile(r"<tr(?: class=bt-you)?><th scope=\"row\">(\d+) <img src=\"([^\"]+)\" width=\"(\d+)\" "
                  r"height=\"(\d+)\" alt=\"([^\"]+)\"></th>(.*?)</tr>")
 CELL = re.compile(r"<td[^>]*>([^<]*)</td>")
-
-
-@pytest.fixture(scope="module")
-def test_set():
-    return load_mnist("test")
-
-
-@pytest.fixture(scope="module")
-def drawing(digit_strokes):
-    return prepare(draw_strokes(digit_strokes["7"])).tensor
 
 
 @pytest.fixture(scope="module")

@@ -4,25 +4,12 @@ import re
 
 import pytest
 
-from mnist_cnn.data import load_mnist
 from mnist_cnn.errors import InputError
-from mnist_cnn.preprocess import prepare
 from mnist_cnn.questions import CHOICES, QUESTIONS, check
-from mnist_cnn.strokes import draw_strokes
 from web.question_view import QUESTION_CSS, answer_html, choices, question_html
 from web.text import EN, ES
 
 BUTTON = re.compile(r'<button data-index="(\d+)" tabindex="(-?\d+)" aria-pressed="(true|false)"( class="[^"]+")?>')
-
-
-@pytest.fixture(scope="module")
-def test_set():
-    return load_mnist("test")
-
-
-@pytest.fixture(scope="module")
-def drawing(digit_strokes):
-    return prepare(draw_strokes(digit_strokes["7"])).tensor
 
 
 def keys() -> list[str]:

@@ -6,24 +6,11 @@ import pytest
 import torch
 
 from mnist_cnn import questions
-from mnist_cnn.data import load_mnist
 from mnist_cnn.errors import InputError
 from mnist_cnn.model import Net
-from mnist_cnn.preprocess import prepare
 from mnist_cnn.questions import CHOICES, QUESTIONS, check
-from mnist_cnn.strokes import draw_strokes
 
 RIGHT = {"model": 3136, "padding": 26, "stride": 27, "dim1": "row"}
-
-
-@pytest.fixture(scope="module")
-def test_set():
-    return load_mnist("test")
-
-
-@pytest.fixture(scope="module")
-def drawing(digit_strokes):
-    return prepare(draw_strokes(digit_strokes["7"])).tensor
 
 
 def test_one_question_per_seed_step_each_with_at_least_3_choices():
