@@ -1,1 +1,2 @@
-"""The seed notebook's MNIST CNN as a package: model, data, preprocessing, training and pictures."""
+"""The seed notebook's MNIST CNN as a package: model, data, preprocessing, training, evaluation, and the analyses
+and experiments the page shows, as tensor functions. It imports no Gradio: the page is web/."""
