@@ -84,7 +84,6 @@ def layout(page: Page) -> dict[str, gr.components.Component]:
     with gr.Row(equal_height=False, elem_id="top"):
         gr.Markdown("# " + SAY("app.title"))
         ui[LANG] = widgets.language_switch()
-    gr.Markdown(SAY("app.intro"), elem_id="intro")
     shown = [p for p in PARTS if p.kind != "state"]
     with gr.Row(equal_height=False, elem_id="main"):
         column([p for p in shown if p.step == PAD], page, ui, scale=1, elem_id="pad-column")

@@ -104,8 +104,9 @@ PARTS = (
     Part("all-ten", PAD, "checkbox", label="prediction.all", options={"value": False}),
     Part("hint", PAD, "text", text="draw.hint"),
     # 1. The layers, in the order the data flows; the close-ups beside them
-    panel("input28", "model"),
+    Part("intro", "model", "text", text="app.intro"),  # here, not above the pad: the pad and prediction fit a projector
     *question("model", "layers.intro"),
+    panel("input28", "model"),
     Part("examples", "model", title="examples.label", options={"pickable": True, "value": Loaded("example_digits")}),
     *(panel(key, "model", options={"pickable": key in MAP_LAYERS}) for key in (*GRIDS, "act-fc1", "act-output")),
     Part("closer", "model", "text", side=1, title="closer.title", text="closer.intro"),
