@@ -15,7 +15,7 @@ from gradio.utils import get_upload_folder
 
 import app
 from web.handlers import Page
-from harness import call, events, pad_data
+from harness import call, event_inputs, events, pad_data
 from mnist_cnn.images import MAX_PAD_SIDE
 from mnist_cnn.preprocess import INK_SIDE, Prepared
 from mnist_cnn.strokes import draw_strokes
@@ -199,3 +199,22 @@ def test_an_event_the_browser_runs_alone_is_refused_at_the_door_without_a_traceb
         message = call(app_url, event["fn_index"], [None] * len(event["inputs"]))
         assert message["status"] == 400 and "a value the page never sends" in message["output"], event["on"]
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_the_batch_the_questions_and_the_steps_take_only_what_the_page_sends(app_url, fn_index):
+    """The batch's size and dim, a question's choice and a step's tab, sent as no page sends them: refused at the door
+    (a slider or radio value out of its range) or answered with nothing changed, never a traceback."""
+    size, dim = fn_index["batch-size", "input"], fn_index["batch-dim", "change"]
+    for value in (65, 0, -1, 10 ** 400, "8", True, [8]):
+        assert call(app_url, size, event_inputs("batch-size", "input", batch_size=value, batch_dim=1)) \
+            .get("status") == 400, value
+    for value in (2, -1, "1", None):
+        answered = call(app_url, dim, event_inputs("batch-dim", "change", batch_size=8, batch_dim=value))
+        assert answered.get("status") == 400 or answered["success"], value
+    question = fn_index["question-dim1", "select"]
+    for index in (99, -1, "0", 1.5, {"a": 1}, 10 ** 400):
+        answered = call(app_url, question, event_inputs("question-dim1", "select"), {"index": index})
+        assert answered.get("status") == 400 or (answered["success"] and "qn-said" not in json.dumps(answered)), index
+    tab = fn_index["step-dim1", "select"]
+    answered = call(app_url, tab, event_inputs("step-dim1", "select", batch_size=64, batch_dim=0))
+    assert answered["success"]  # nothing drawn yet in this session: the step opens empty
