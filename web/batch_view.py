@@ -25,11 +25,13 @@ BATCH_CSS = """
 .bt-scroll { max-height: 26em; overflow: auto; border: 1px solid #ccc; }
 .bt-table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 0.85em; }
 .bt-table caption { font-size: 0.9em; text-align: left; padding: 2px 4px; }
-.bt-table th, .bt-table td { padding: 1px 5px; text-align: right; border-bottom: 1px solid #eee; color: #222; }
+.bt-table th, .bt-table td { padding: 1px 4px !important; text-align: right; border-bottom: 1px solid #eee; color: #222;
+                             font-size: 12px !important; line-height: 1.2 !important; min-width: 0 !important; }
 .bt-table thead th { position: sticky; top: 0; background: #f4f4f4; z-index: 1; }
 .bt-table tfoot th, .bt-table tfoot td { position: sticky; bottom: 0; background: #f4f4f4; }
 .bt-table th[scope=row] { white-space: nowrap; font-weight: normal; background: #fff; }
-.bt-table img { width: 28px; height: 28px; image-rendering: pixelated; vertical-align: middle; }
+.bt-table img { display: inline-block !important; margin: 0 0 0 4px !important; width: 28px; height: 28px;
+                image-rendering: pixelated; vertical-align: middle; }
 .bt-table tr.bt-you th, .bt-table tr.bt-you td { font-weight: bold; border-bottom: 2px solid #222; }
 .bt-table .bt-sum { font-weight: bold; background: #fff3c4; }
 .bt code { white-space: nowrap; }
