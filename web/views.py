@@ -181,9 +181,8 @@ def sandbox_view(model: Net, x: torch.Tensor, padding: int, stride: int, pool: i
 
 def experiments_view(model: Net, x: torch.Tensor, lang: str) -> dict:
     """What follows each reading: the shift curve of the predicted digit and the occlusion map beside saliency."""
-    if erased(x):  # nothing to move or cover: the status line says why
-        return {"shift-curve": "", "shift-text": f'<div class="what-if"><p>{t("error.erased", lang)}</p></div>',
-                "occlusion": ""}
+    if erased(x):  # nothing to move or cover: the status line says why, once
+        return {"shift-curve": "", "shift-text": "", "occlusion": ""}
     with torch.no_grad():
         digit = int(model(x).argmax())
     curve = shift_curve(model, x, digit)
