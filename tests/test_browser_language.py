@@ -1,0 +1,230 @@
+"""The page in each language as a learner sees it in Chromium, on a desktop, a projector and a phone: after a drawing
+and after every control has been moved to its ends, nothing shows a raw key, the other language's words, the other
+language's numbers, a line without colour, a picture too small to read, or text past its box.
+
+Everything is found by element id or by what it is (an <img> in a picture view, a chart's lines), never by where it
+sits, so that the test holds however the page is laid out; the steps' tabs, if any, are each opened in turn.
+"""
+import re
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
+
+from harness import draw
+from web.registry import SANDBOX, WHAT_IF
+from web.text import EN, ES
+
+SIZES = {"desktop": {"width": 1366, "height": 768}, "projector": {"width": 683, "height": 512},
+         "phone": {"width": 390, "height": 844}}
+LOCALES = {"en": "en-US", "es": "es-ES"}
+SEVEN = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]
+SMALLEST = 112  # px: the narrowest a picture a learner must read may be shown
+CHARTS = ("shift-curve", "loss-curve")  # the page's line charts, by element id
+WORD = re.compile(r"[^\W\d_]{4,}")  # a word of 4 letters or more: shorter ones (de, la, in, on) are too often shared
+
+
+def words(texts: dict) -> set[str]:
+    """The words of a language's texts, without their %(name)s placeholders."""
+    return {w.lower() for s in texts.values() for w in WORD.findall(re.sub(r"%\(\w+\)s", "", s))}
+
+
+# The words only one language's texts use: standing alone on the other language's page, they are that language's
+ONLY = {"en": words(EN) - words(ES), "es": words(ES) - words(EN)}
+OTHER = {"en": "es", "es": "en"}
+
+# Every text node and every alt, title and aria-label, with whether it is on screen, code, or in an SVG chart
+GATHER_JS = """() => {
+  const shown = (el) => el.checkVisibility({checkVisibilityCSS: true, checkOpacity: true});
+  const texts = [], attrs = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement, s = n.nodeValue.trim();
+    if (!s || !el || el.closest('script, style, noscript, template')) continue;
+    texts.push({text: s, shown: shown(el), code: !!el.closest('pre, code'), chart: !!el.closest('svg'),
+                id: (el.closest('[id]') || {}).id || ''});
+  }
+  for (const el of document.querySelectorAll('[alt], [title], [aria-label]'))
+    for (const a of ['alt', 'title', 'aria-label']) {
+      const v = el.getAttribute(a);
+      if (v) attrs.push({text: v, shown: shown(el), code: false, chart: false, attr: a,
+                         id: (el.closest('[id]') || {}).id || ''});
+    }
+  return texts.concat(attrs);
+}"""
+# The pictures a learner reads (every <img> of the page's picture views but the digits' buttons), as shown
+PICTURES_JS = """() => [...document.querySelectorAll('.picture img')].filter(
+    (im) => im.checkVisibility() && !im.closest('.digits')).map(
+    (im) => ({id: (im.closest('[id]') || {}).id, width: im.getBoundingClientRect().width}))"""
+# Every line of a chart (the page's SVG, or a Vega chart's marks) with the stroke it is drawn with
+LINES_JS = """(charts) => [...document.querySelectorAll('g.mark-line path, svg polyline, svg path')].filter(
+    (l) => l.checkVisibility() && (l.closest('g.mark-line') || charts.some((id) => l.closest(`#${id}`)))).map((l) => {
+  const s = getComputedStyle(l);
+  const chart = charts.find((id) => l.closest(`#${id}`));
+  return {id: chart || (l.closest('[id]') || {}).id, stroke: s.stroke, opacity: s.strokeOpacity};
+})"""
+# Text blocks whose text runs past their own box, or past the screen's right edge, outside scrolling boxes
+OVERFLOW_JS = """() => {
+  const out = [], right = document.documentElement.clientWidth;
+  const scrolls = (el) => { for (let e = el; e; e = e.parentElement) {
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(e).overflowX)) return true; } return false; };
+  for (const el of document.querySelectorAll('p, pre, li, td, th, h1, h2, h3, h4, label, .prose, .picture')) {
+    if (!el.checkVisibility() || scrolls(el.parentElement)) continue;
+    const style = getComputedStyle(el);
+    const past = el.scrollWidth > el.clientWidth + 1 && style.overflowX === 'visible' && el.clientWidth > 0;
+    if (past || el.getBoundingClientRect().right > right + 1)
+      out.push({id: (el.closest('[id]') || {}).id, text: el.innerText.slice(0, 80)});
+  }
+  return out;
+}"""
+
+
+def tabs(page) -> list:
+    """The page's tabs (its steps), if it has any."""
+    return page.locator("[role=tab]").all()
+
+
+def gather(page) -> list[dict]:
+    """What the page holds, each of its tabs opened in turn (the text of hidden tabs is not on screen)."""
+    found = page.evaluate(GATHER_JS)
+    for tab in tabs(page):
+        if tab.is_visible():
+            tab.click()
+            found += page.evaluate(GATHER_JS)
+    return found
+
+
+def reveal(page, selector: str) -> None:
+    """Open the tab that holds selector, if it is not on screen."""
+    target = page.locator(selector).first
+    for tab in [None, *tabs(page)]:
+        if tab is not None and tab.is_visible():
+            tab.click()
+        if target.is_visible():
+            target.scroll_into_view_if_needed()
+            return
+
+
+def changed(page, selector: str, before: str) -> None:
+    """Wait until selector's HTML is no longer before: the event has been answered."""
+    page.wait_for_function("([s, b]) => document.querySelector(s)?.innerHTML !== b", arg=[selector, before])
+
+
+def followed(page, before: str) -> None:
+    """Wait for the experiments that follow a reading: the shift chart drawn again (a move that leaves it as it was,
+    which no end of a slider does, is let pass after Playwright's wait)."""
+    try:
+        changed(page, "#shift-curve", before)
+    except PlaywrightTimeout:
+        pass
+
+
+def raw_keys(found: list[dict], lang: str) -> list[str]:
+    """Any text or attribute, on screen or not, that is a raw Gradio translation key."""
+    return [f"{f['id']}: {f['text'][:80]}" for f in found if "__i18n__" in f["text"]]
+
+
+def other_words(found: list[dict], lang: str) -> list[str]:
+    """Words of the other language's own texts standing on this language's page (code aside)."""
+    return sorted({f"{f['id']}: {w} in “{f['text'][:60]}”" for f in found if f["shown"] and not f["code"]
+                   for w in WORD.findall(f["text"]) if w.lower() in ONLY[OTHER[lang]]})
+
+
+def spanish_numbers(found: list[dict], lang: str) -> list[str]:
+    """On the Spanish page: a decimal point, a percent sign without its space, an axis's thousands with a comma."""
+    if lang != "es":
+        return []
+    bad = []
+    for f in found:
+        if not f["shown"] or f["code"]:
+            continue
+        s = f["text"]
+        if re.search(r"\d\.\d", s) or re.search(r"\d%", s) or f["chart"] and re.search(r"\b[1-9]\d{0,2},\d{3}\b", s):
+            bad.append(f"{f['id']}: {s[:80]}")
+    return bad
+
+
+def colourless(page) -> list[str]:
+    """Chart lines drawn without a colour; and the loss chart, which always has its lines, shown without them."""
+    lines = page.evaluate(LINES_JS, list(CHARTS))
+    bad = [f"{line['id']}: stroke {line['stroke']}" for line in lines
+           if line["stroke"] in ("none", "", "rgba(0, 0, 0, 0)", "transparent") or float(line["opacity"]) == 0]
+    loss = page.locator("#loss-curve").first
+    if loss.count() and loss.is_visible() and not any(line["id"] == "loss-curve" for line in lines):
+        bad.append("loss-curve: no line")
+    return bad
+
+
+def too_small(page) -> list[str]:
+    """Pictures a learner must read shown under SMALLEST px wide."""
+    return [f"{p['id']}: {p['width']:.0f} px" for p in page.evaluate(PICTURES_JS) if 0 < p["width"] < SMALLEST]
+
+
+def past_box(page) -> list[str]:
+    """Text that runs past its box or off the screen."""
+    return [f"{o['id']}: {o['text']}" for o in page.evaluate(OVERFLOW_JS)]
+
+
+# Gradio's own progress (a timer over an output still being made), on screen
+BUSY_JS = """() => [...document.querySelectorAll('.progress-text, .eta-bar, .progress-bar')].some(
+    (e) => e.checkVisibility({checkVisibilityCSS: true, checkOpacity: true}))"""
+
+
+def check(page, lang: str, when: str) -> list[str]:
+    """Everything wrong on the page now, each prefixed by when (after what) it was seen, once Gradio shows no
+    output still being made."""
+    page.wait_for_function(f"() => !({BUSY_JS})()")
+    found = gather(page)
+    said = [*raw_keys(found, lang), *other_words(found, lang), *spanish_numbers(found, lang)]
+    for tab in [None, *tabs(page)]:  # what is measured on screen, in every tab
+        if tab is not None and tab.is_visible():
+            tab.click()
+        said += [*colourless(page), *too_small(page), *past_box(page)]
+    return [f"{s} (after {when})" for s in sorted(set(said))]
+
+
+def slider_ends(page, lang: str, key: str, ends: tuple, watch: str) -> list[str]:
+    """Move a slider to each of its ends (by its range input), each answered (watch's HTML changes); the problems
+    seen after each."""
+    said = []
+    for end in ends:
+        reveal(page, f"#{key}")
+        before, curve = page.locator(watch).first.inner_html(), page.locator("#shift-curve").first.inner_html()
+        page.locator(f"#{key} input[type=range]").fill(str(end))
+        changed(page, watch, before)
+        if watch == "#input28":  # a reading: the experiments follow it
+            followed(page, curve)
+        said += check(page, lang, f"{key} = {end}")
+    return said
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("lang", LOCALES)
+def test_the_page_speaks_one_language_in_its_own_format_and_shows_it_whole(open_page, lang, size):
+    page = open_page(locale=LOCALES[lang], viewport=SIZES[size])
+    assert page.evaluate("document.documentElement.lang").lower().startswith(lang)
+    draw(page, SEVEN)
+    expect(page.locator("#prediction .output-class")).to_have_text("7", timeout=30_000)
+    reveal(page, "#shift-curve")
+    expect(page.locator("#shift-curve svg, #shift-curve canvas, #shift-curve .vega-embed").first).to_be_visible(
+        timeout=30_000)
+    said = check(page, lang, "the drawing")
+    for key, (low, high, _) in WHAT_IF.items():  # every what-if slider to both ends, then the next
+        said += slider_ends(page, lang, key, (low, high), "#input28")
+    for key, (choices, _) in SANDBOX.items():  # every sandbox choice, each answered
+        for choice in choices:
+            reveal(page, f"#{key}")
+            radio = page.locator(f"#{key} label", has_text=re.compile(rf"^\s*{choice}\s*$"))
+            if radio.locator("input").is_checked():
+                continue
+            before = page.locator("#sandbox").first.inner_html()
+            radio.click()
+            changed(page, "#sandbox", before)
+            said += check(page, lang, f"{key} = {choice}")
+    if page.locator("#learning-step input[type=range]").count():
+        top = page.locator("#learning-step input[type=range]").get_attribute("max")
+        said += slider_ends(page, lang, "learning-step", (0, top), "#learning")
+    first = {}  # each problem once, with the first moment it was seen
+    for problem in said:
+        first.setdefault(problem.rsplit(" (after ", 1)[0], problem)
+    assert not first, "\n".join(first.values())
