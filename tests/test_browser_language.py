@@ -63,11 +63,12 @@ LINES_JS = """(charts) => [...document.querySelectorAll('g.mark-line path, svg p
   const chart = charts.find((id) => l.closest(`#${id}`));
   return {id: chart || (l.closest('[id]') || {}).id, stroke: s.stroke, opacity: s.strokeOpacity};
 })"""
-# Text blocks whose text runs past their own box, or past the screen's right edge, outside scrolling boxes
+# Text blocks whose text runs past their own box, or past the screen's right edge, outside boxes that scroll sideways
+# (a box that hides what runs past it is no excuse: that is text cut off)
 OVERFLOW_JS = """() => {
   const out = [], right = document.documentElement.clientWidth;
   const scrolls = (el) => { for (let e = el; e; e = e.parentElement) {
-      if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(e).overflowX)) return true; } return false; };
+      if (['auto', 'scroll'].includes(getComputedStyle(e).overflowX)) return true; } return false; };
   for (const el of document.querySelectorAll('p, pre, li, td, th, h1, h2, h3, h4, label, .prose, .picture')) {
     if (!el.checkVisibility() || scrolls(el.parentElement)) continue;
     const style = getComputedStyle(el);
