@@ -35,3 +35,11 @@ def test_every_new_text_is_in_both_languages():
     for key in ("error.erased", "alt.input28.moved", "alt.input28.erased", "plot.line", "learning.snapshot",
                 "filter-top.blank"):
         assert EN[key] and ES[key] and EN[key] != ES[key]
+
+
+def test_gradio_s_own_words_are_given_to_the_page_in_both_languages():
+    head = i18n.gradio_words_head()
+    assert head.startswith("<script>") and head.endswith("</script>") and head.count("</script") == 1
+    for key in i18n.GRADIO_WORDS:
+        assert EN[key] in head and ES[key] in head
+    assert "range slider for" in head and ".min_value" in head and ".confidence-set" in head  # what it rewrites

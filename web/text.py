@@ -247,6 +247,9 @@ EN = {
                          "many of them early on, where the network changes most; not its %(epochs)s epochs.",
     "alt.filters": "conv1’s 32 filters %(when)s",
     "plot.line": "%(name)s from %(low)s to %(high)s",
+    "gradio.range": "Slider: %(label)s",
+    "gradio.number": "Number box: %(label)s",
+    "gradio.reset": "Back to its starting value",
 
     # When the top two are close
     "unsure.title": "%(a)s or %(b)s?",
@@ -779,6 +782,9 @@ ES = {
                          "%(epochs)s épocas.",
     "alt.filters": "Los 32 filtros de conv1: %(when)s",
     "plot.line": "%(name)s: de %(low)s a %(high)s",
+    "gradio.range": "Control deslizante: %(label)s",
+    "gradio.number": "Casilla numérica: %(label)s",
+    "gradio.reset": "Volver a su valor inicial",
 
     "unsure.title": "¿%(a)s o %(b)s?",
     "unsure.text": "La red duda: %(a)s con %(pa)s, %(b)s con %(pb)s. %(hint)s",
