@@ -18,10 +18,10 @@ SERIES = (BLUE, ORANGE)  # the colours of a chart's data lines, in order
 GRID, AXIS = "#dddddd", "#666666"
 
 # The chart's box, in its own units (the viewBox): it is drawn 100 % wide, so these are proportions
-WIDTH, PLOT_H = 480, 200
+WIDTH, PLOT_H = 420, 190
 LEFT, RIGHT, TOP = 60, 16, 30  # room for the y ticks and the y title, the last x tick, the title
 TICK_ROOM, TITLE_ROOM, LEGEND_ROW = 20, 22, 20  # under the plot: x ticks, x title, then one legend row per line
-FONT = 13  # px of every text in the chart, at its natural width
+FONT = 14  # px of every text in the chart at its natural width (about 12 px on a phone, 17 on a desktop)
 CHAR = 0.6 * FONT  # a character's width, near enough, to keep texts inside the box
 
 
@@ -108,7 +108,7 @@ def line_chart(lines: list[Line], title: str, x_title: str, y_title: str, lang: 
     label = described(title, summary or lines, ys_label, lang)
     out = [f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
            f'aria-label="{html.escape(label)}" xmlns="http://www.w3.org/2000/svg" '
-           f'style="max-width: {WIDTH * 1.5:.0f}px; height: auto; display: block; font-family: inherit">',
+           f'style="max-width: {WIDTH * 1.25:.0f}px; height: auto; display: block; font-family: inherit">',
            f"<title>{html.escape(label)}</title>",
            f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
            text(WIDTH / 2, TOP - 12, fitted(title, WIDTH - 8), extra=' font-weight="600"')]
