@@ -229,3 +229,20 @@ def test_the_page_speaks_one_language_in_its_own_format_and_shows_it_whole(open_
     for problem in said:
         first.setdefault(problem.rsplit(" (after ", 1)[0], problem)
     assert not first, "\n".join(first.values())
+
+
+@pytest.mark.parametrize("start, to", [("en", "es"), ("es", "en")])
+def test_switching_the_language_writes_the_whole_page_again_in_the_other(open_page, start, to):
+    page = open_page(locale=LOCALES[start], viewport=SIZES["desktop"])
+    draw(page, SEVEN)
+    expect(page.locator("#prediction .output-class")).to_have_text("7", timeout=30_000)
+    reveal(page, "#shift-curve")
+    expect(page.locator("#shift-curve svg").first).to_be_visible(timeout=30_000)
+    page.locator(f".lang button[data-lang={to}]").click()
+    # the reading again in the new language, then its experiments: the shift chart titled in it
+    title = {"en": EN, "es": ES}[to]["what-if.curve-title"]
+    page.wait_for_function("(t) => document.querySelector('#shift-curve')?.textContent.includes(t)", arg=title)
+    said = check(page, to, f"switching to {to}")
+    if page.locator("#learning-step input[type=range]").count():
+        said += slider_ends(page, to, "learning-step", (0,), "#learning")
+    assert not said, "\n".join(sorted(set(said)))
