@@ -18,8 +18,9 @@ PADDINGS, STRIDES, POOL_STRIDES = (0, 1, 2), (1, 2, 3), (1, 2)
 MAX_SHIFT, MAX_ANGLE, SCALES, MAX_THICKNESS = 8, 45.0, (0.5, 1.5), 2
 SHIFTS = range(-MAX_SHIFT, MAX_SHIFT + 1)  # 17 points of the shift curve
 DIRECTIONS = ("horizontal", "vertical")
-# A moved input is erased when no pixel keeps at least this much ink (in [0, 1]): thinning 2 px steps leaves only a
-# faint grey haze of MNIST-wide strokes (at most 0.3), which the network would still read, with confidence
+# A moved input is erased when no pixel keeps at least this share of the most ink the input had before: thinning by
+# 2 px steps leaves MNIST-wide strokes a faint haze (at most 0.3 of full ink), which the network would still read,
+# with confidence. Relative, since a faint drawing (a 1 px pen on a large pad) is prepared at 0.4 of full ink.
 ERASED = 0.5
 
 
@@ -80,10 +81,11 @@ def moved(x: torch.Tensor, dx: float = 0, dy: float = 0, angle: float = 0, scale
     return out
 
 
-def erased(x: torch.Tensor, level: float = ERASED) -> bool:
-    """True when an input (1, 1, 28, 28) holds no pixel with at least level ink: the experiments erased the drawing,
-    and, as for a blank page, there is nothing to read."""
-    return bool(denormalise(x.detach()).max() < level)
+def erased(x: torch.Tensor, ink: float = 1.0, level: float = ERASED) -> bool:
+    """True when a moved input (1, 1, 28, 28) holds no pixel with at least level × ink, ink (in [0, 1]) being the
+    most the input had before it was moved: the experiments erased the drawing, and, as for a blank page, there is
+    nothing to read."""
+    return bool(denormalise(x.detach()).max() < level * ink)
 
 
 def shifted(x: torch.Tensor, shifts) -> torch.Tensor:

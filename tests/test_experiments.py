@@ -7,7 +7,7 @@ import torch
 import torch.nn as nn
 
 from mnist_cnn.analysis import BLANK, saliency
-from mnist_cnn.data import load_mnist, normalise
+from mnist_cnn.data import denormalise, load_mnist, normalise
 from mnist_cnn.experiments import (
     PADDINGS,
     POOL_STRIDES,
@@ -224,6 +224,8 @@ def test_thinning_by_two_erases_an_mnist_stroke_and_says_so(digits):
     x = digits[0][0]
     assert not erased(x) and not erased(moved(x, thickness=-1)) and not erased(moved(x, 3, 0, 20, 0.5, 0))
     assert erased(moved(x, thickness=-2)) and erased(torch.full((1, 1, 28, 28), BLANK))
+    faint = normalise((0.4 * 255 * (denormalise(x) > 0.5)).round().to(torch.uint8)[0])[None]  # strokes at 0.4 ink
+    assert erased(faint) and not erased(faint, ink=0.4)  # erased is measured against the ink the input had
 
 
 def test_the_occlusion_square_can_be_seen_at_the_page_s_scale(model, x):

@@ -5,13 +5,16 @@ import re
 import pytest
 import torch
 
-from mnist_cnn.analysis import BLANK
 from mnist_cnn.data import load_mnist
 from mnist_cnn.experiments import moved, shift_curve
 from mnist_cnn.model import Net
 from mnist_cnn.pipeline import read_digit, read_prepared
+from mnist_cnn.strokes import draw_strokes
 from web import text, views
 from web.handlers import moved_prepared
+
+
+SEVEN = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +59,16 @@ def test_an_erased_drawing_is_said_so_and_not_read(model, reading):
     out = views.reading_view(model, read_prepared(model, prepared), None, "es")
     assert out["prediction"] is None and out["status"] == text.ES["error.erased"]
     assert "casi negra" in out["input28"] and "escalado" not in out["input28"]  # no scale claimed
-    after = views.experiments_view(model, x, "en")
+    after = views.experiments_view(model, prepared, "en")
     assert after == {"shift-curve": "", "shift-text": "", "occlusion": ""}  # said once, in the status line
+
+
+def test_a_faint_drawing_is_read_and_moved_like_any_other(model):
+    faint = read_digit(model, draw_strokes(SEVEN, width=1, canvas=560))  # a 1 px pen: prepared at 0.4 of full ink
+    assert views.reading_view(model, faint, None, "en")["prediction"] is not None
+    prepared = moved_prepared(faint.prepared, moved(faint.prepared.tensor, 1, 0))
+    assert views.reading_view(model, read_prepared(model, prepared), None, "en")["prediction"] is not None
+    assert views.experiments_view(model, prepared, "en")["shift-curve"].startswith("<svg")
 
 
 def test_a_moved_drawing_claims_no_scale_and_an_unmoved_one_does(model, reading):
@@ -65,10 +76,6 @@ def test_a_moved_drawing_claims_no_scale_and_an_unmoved_one_does(model, reading)
     turned = views.reading_view(model, read_prepared(model, prepared), None, "en")["input28"]
     assert "as the what-if sliders changed it" in turned and "scaled to" not in turned
     assert "scaled to" in views.reading_view(model, reading, None, "en")["input28"]
-
-
-def test_blank_paper_is_never_read(model):
-    assert views.experiments_view(model, torch.full((1, 1, 28, 28), BLANK), "es")["shift-curve"] == ""
 
 
 def test_the_top_patches_of_a_filter_that_fires_on_empty_paper_say_why_they_are_black(page):

@@ -13,6 +13,7 @@ from mnist_cnn.filter_top import top_patches
 from mnist_cnn.model import Net
 from mnist_cnn.own_model import PER_DIGIT
 from mnist_cnn.pipeline import Reading, activations, confidences, read_prepared
+from mnist_cnn.preprocess import Prepared
 
 from . import plots, render
 from .i18n import TEXTS, bilingual, percent, sentence, t
@@ -35,7 +36,13 @@ UNSURE = 2.0  # the top two are "close" when the first is less than twice as lik
 LAYER_NAMES = {grid.stage: grid.stage.removesuffix("_relu") for grid in render.GRIDS.values()}
 TEST_DIGITS = 10_000  # the MNIST test split: what the training snapshots were measured on, all of it
 OCCLUSION_SCALE = 8  # screen px per input px: the occlusion map at 224 px, its square's outline visible
-ERASED = BlankImageError("error.erased")  # the what-if sliders erased the drawing: said as a blank page is
+ERASED_SAID = BlankImageError("error.erased")  # the what-if sliders erased the drawing: said as a blank page is
+
+
+def erased_drawing(p: Prepared) -> bool:
+    """True when the what-if sliders erased the drawing: its input, as they changed it, keeps less than a share of
+    the ink the prepared digit had (experiments.ERASED). A prepared digit itself always has ink enough to be read."""
+    return not render.unmoved(p) and erased(p.tensor, float(p.digit20.max()) / 255)
 
 
 def strongest(acts: dict, stage: str) -> int:
@@ -63,7 +70,8 @@ def panel_html(panel: str, image, reading: Reading, lang: str) -> str:
     if panel == "input28":
         x0, y0, x1, y1 = p.box
         # a moved or erased input is not the scaled digit any more: its alt text says what it is instead
-        key = "alt.input28" if render.unmoved(p) else "alt.input28.erased" if erased(p.tensor) else "alt.input28.moved"
+        key = ("alt.input28" if render.unmoved(p) else "alt.input28.erased" if erased_drawing(p)
+               else "alt.input28.moved")
         return figure(image, t(key, lang, w=x1 - x0, h=y1 - y0, dw=p.digit20.shape[1], dh=p.digit20.shape[0]))
     if panel == "act-fc1":
         units = acts["fc1_relu"]
@@ -97,9 +105,9 @@ def reading_view(model: Net, reading: Reading, chosen: tuple[str, int] | None, l
     """Every output a reading fills, by element id: the prediction, the unsure note, the panels and close-ups. An
     input the sliders erased is not read (the rule for a blank page): only what is left of it is shown, and why."""
     acts = reading.activations
-    if erased(reading.prepared.tensor):
+    if erased_drawing(reading.prepared):
         steps = render.steps_picture(reading.prepared)
-        return {**blank_view(ERASED, lang), "input28": panel_html("input28", steps, reading, lang)}
+        return {**blank_view(ERASED_SAID, lang), "input28": panel_html("input28", steps, reading, lang)}
     if chosen is None:  # before any map is picked: the conv1 filter whose map is strongest
         chosen = ("conv1", strongest(acts, "conv1_relu"))
     pictures = render.panels(reading.prepared, acts, model, chosen, lang)  # the chosen map framed
@@ -179,10 +187,13 @@ def sandbox_view(model: Net, x: torch.Tensor, padding: int, stride: int, pool: i
     return figure(sandbox_picture(result, lang=lang), alt, sandbox_html(result, lang))
 
 
-def experiments_view(model: Net, x: torch.Tensor, lang: str) -> dict:
-    """What follows each reading: the shift curve of the predicted digit and the occlusion map beside saliency."""
-    if erased(x):  # nothing to move or cover: the status line says why, once
+def experiments_view(model: Net, current: Prepared | torch.Tensor, lang: str) -> dict:
+    """What follows each reading of current (the session's Prepared, or its input tensor): the shift curve of the
+    predicted digit and the occlusion map beside saliency. Given the Prepared, a drawing the sliders erased is left
+    empty (the status line says why, once); a bare tensor cannot tell an erased drawing from a faint one."""
+    if isinstance(current, Prepared) and erased_drawing(current):
         return {"shift-curve": "", "shift-text": "", "occlusion": ""}
+    x = current.tensor if isinstance(current, Prepared) else current
     with torch.no_grad():
         digit = int(model(x).argmax())
     curve = shift_curve(model, x, digit)
