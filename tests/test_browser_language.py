@@ -246,3 +246,33 @@ def test_switching_the_language_writes_the_whole_page_again_in_the_other(open_pa
     if page.locator("#learning-step input[type=range]").count():
         said += slider_ends(page, to, "learning-step", (0,), "#learning")
     assert not said, "\n".join(sorted(set(said)))
+
+
+def choose_file(page, button: str, path) -> None:
+    """Give an upload button a file, as a person picks one in the file chooser."""
+    with page.expect_file_chooser() as chooser:
+        page.locator(button).first.click()
+    chooser.value.set_files(str(path))
+
+
+@pytest.mark.parametrize("lang", LOCALES)
+def test_a_file_of_the_wrong_kind_is_refused_in_the_page_s_language(open_page, lang, tmp_path):
+    import torch
+    from PIL import Image
+
+    from mnist_cnn.model import Net
+
+    weights, picture = tmp_path / "m.pt", tmp_path / "seven.png"
+    torch.save(Net().state_dict(), weights)
+    Image.new("L", (28, 28), 255).save(picture)
+    page = open_page(locale=LOCALES[lang], viewport=SIZES["desktop"])
+    said = []
+    for button, path, status, key in (("#upload", weights, "#status", "error.not_image"),
+                                      ("#own-upload", picture, "#model-status", "own.error.extension")):
+        reveal(page, button)
+        choose_file(page, button, path)
+        # the page's own sentence (not Gradio's English pop-up), in place of whatever the line said before
+        sentence = {"en": EN, "es": ES}[lang][key].split("%(")[0]  # up to its first value
+        expect(page.locator(status).first).to_have_text(re.compile(re.escape(sentence)), timeout=15_000)
+        said += check(page, lang, f"{path.name} given to {button}")
+    assert not said, "\n".join(sorted(set(said)))

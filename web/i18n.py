@@ -76,25 +76,27 @@ def sentence(error: InputError, lang: str = "en") -> str:
 
 # Words and numbers Gradio's components write themselves, in English and JavaScript's format whatever the page's
 # language, with no setting to change them: gr.Slider's ends (0.5), its inputs' names ("range slider for ..."), its
-# reset button ("Reset to default value"), and gr.Label's percentages (75%). This script rewrites them in the page's
-# language as Gradio draws them (a MutationObserver), from the texts of text.py; what Gradio writes again when it
-# updates is rewritten again. Gradio's markup it relies on (.min_value, .max_value, .reset-button, the aria-label
-# patterns, .confidence-set) was read from Gradio 6's front end.
+# reset button ("Reset to default value"), gr.Label's percentages (75%) and its empty box ("Empty value"). This
+# script rewrites them in the page's language as Gradio draws them (a MutationObserver), from the texts of text.py;
+# what Gradio writes again when it updates is rewritten again. Gradio's markup it relies on (.min_value, .max_value,
+# the aria-labels and their patterns, .confidence-set) was read from Gradio 6's front end.
 GRADIO_WORDS_JS = r"""
 (() => {
-  const WORDS = %s;
+  const WORDS = %s, FIXED = %s;  // the texts by language, and Gradio's own aria-labels -> their texts' keys
   const lang = () => ((document.documentElement.lang || 'en').toLowerCase().startsWith('es') ? 'es' : 'en');
   const said = (key) => WORDS[lang()][key];
+  const KEYS = Object.values(FIXED);
+  for (const texts of Object.values(WORDS))  // a text written before the language changed is written again
+    for (const key of KEYS) FIXED[texts[key]] = key;
   const NAMED = [[/^range slider for (.*)$/s, 'gradio.range'], [/^number input for (.*)$/s, 'gradio.number']];
   const numeral = (v) => {  // JavaScript's 0.5 or -8, or a form this wrote before the language changed
     const s = v.replace('\u2212', '-').replace(',', '.').replace('-', '\u2212');
     return lang() === 'es' ? s.replace('.', ',') : s;
   };
   function fix() {
-    for (const el of document.querySelectorAll('.reset-button[aria-label]'))
-      if (el.getAttribute('aria-label') !== said('gradio.reset')) el.setAttribute('aria-label', said('gradio.reset'));
-    for (const el of document.querySelectorAll('input[aria-label]')) {
-      const v = el.getAttribute('aria-label');
+    for (const el of document.querySelectorAll('[aria-label]')) {
+      const v = el.getAttribute('aria-label'), key = FIXED[v];
+      if (key && v !== said(key)) el.setAttribute('aria-label', said(key));
       for (const [re, key] of NAMED) {
         const m = v.match(re);
         if (m) el.setAttribute('aria-label', said(key).replace('%%(label)s', m[1]));
@@ -121,10 +123,13 @@ GRADIO_WORDS_JS = r"""
     subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['aria-label', 'lang']});
 })();
 """
-GRADIO_WORDS = ("gradio.range", "gradio.number", "gradio.reset")  # their texts' keys in text.py
+# Gradio's own aria-labels, as its front end writes them, and the keys of their texts in text.py
+GRADIO_LABELS = {"Reset to default value": "gradio.reset", "Empty value": "gradio.empty"}
+GRADIO_WORDS = ("gradio.range", "gradio.number", *GRADIO_LABELS.values())  # every text the script writes
 
 
 def gradio_words_head() -> str:
     """A <script> for launch(head=...) that writes Gradio's own words and numbers in the page's language."""
     words = {lang: {key: texts[key] for key in GRADIO_WORDS} for lang, texts in TEXTS.items()}
-    return "<script>" + GRADIO_WORDS_JS % json.dumps(words, ensure_ascii=False).replace("</", "<\\/") + "</script>"
+    data = (json.dumps(v, ensure_ascii=False).replace("</", "<\\/") for v in (words, GRADIO_LABELS))
+    return "<script>" + GRADIO_WORDS_JS % tuple(data) + "</script>"

@@ -250,6 +250,7 @@ EN = {
     "gradio.range": "Slider: %(label)s",
     "gradio.number": "Number box: %(label)s",
     "gradio.reset": "Back to its starting value",
+    "gradio.empty": "Nothing read yet",
 
     # When the top two are close
     "unsure.title": "%(a)s or %(b)s?",
@@ -785,6 +786,7 @@ ES = {
     "gradio.range": "Control deslizante: %(label)s",
     "gradio.number": "Casilla numérica: %(label)s",
     "gradio.reset": "Volver a su valor inicial",
+    "gradio.empty": "Todavía no se ha leído nada",
 
     "unsure.title": "¿%(a)s o %(b)s?",
     "unsure.text": "La red duda: %(a)s con %(pa)s, %(b)s con %(pb)s. %(hint)s",
