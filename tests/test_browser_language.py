@@ -21,6 +21,7 @@ LOCALES = {"en": "en-US", "es": "es-ES"}
 SEVEN = [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]]
 SMALLEST = 112  # px: the narrowest a picture a learner must read may be shown
 CHARTS = ("shift-curve", "loss-curve")  # the page's line charts, by element id
+SANDBOXES = ("#sandbox", "#sandbox-strided")  # what a sandbox control changes, in the step it is in
 WORD = re.compile(r"[^\W\d_]{4,}")  # a word of 4 letters or more: shorter ones (de, la, in, on) are too often shared
 
 
@@ -32,6 +33,7 @@ def words(texts: dict) -> set[str]:
 # The words only one language's texts use: standing alone on the other language's page, they are that language's
 ONLY = {"en": words(EN) - words(ES), "es": words(ES) - words(EN)}
 OTHER = {"en": "es", "es": "en"}
+ADDRESS = re.compile(r"https?://\S+|\b\d{1,3}(?:\.\d{1,3}){3}\b")  # a URL, or an IP address (the class link's)
 
 # Every text node and every alt, title and aria-label, with whether it is on screen, code, or in an SVG chart
 GATHER_JS = """() => {
@@ -42,26 +44,27 @@ GATHER_JS = """() => {
     const el = n.parentElement, s = n.nodeValue.trim();
     if (!s || !el || el.closest('script, style, noscript, template')) continue;
     texts.push({text: s, shown: shown(el), code: !!el.closest('pre, code'), chart: !!el.closest('svg'),
-                id: (el.closest('[id]') || {}).id || ''});
+                id: (el.closest('[id]:not([id^="html-"])') || {}).id || ''});
   }
   for (const el of document.querySelectorAll('[alt], [title], [aria-label]'))
     for (const a of ['alt', 'title', 'aria-label']) {
       const v = el.getAttribute(a);
       if (v) attrs.push({text: v, shown: shown(el), code: false, chart: false, attr: a,
-                         id: (el.closest('[id]') || {}).id || ''});
+                         id: (el.closest('[id]:not([id^="html-"])') || {}).id || ''});
     }
   return texts.concat(attrs);
 }"""
-# The pictures a learner reads (every <img> of the page's picture views but the digits' buttons), as shown
+# The pictures a learner reads, as shown: every <img> of the page's picture views but the thumbnails that name
+# something (the digits' buttons, a table's row of the batch), whose words say what they show
 PICTURES_JS = """() => [...document.querySelectorAll('.picture img')].filter(
-    (im) => im.checkVisibility() && !im.closest('.digits')).map(
-    (im) => ({id: (im.closest('[id]') || {}).id, width: im.getBoundingClientRect().width}))"""
+    (im) => im.checkVisibility() && !im.closest('.digits, th')).map(
+    (im) => ({id: (im.closest('[id]:not([id^="html-"])') || {}).id, width: im.getBoundingClientRect().width}))"""
 # Every line of a chart (the page's SVG, or a Vega chart's marks) with the stroke it is drawn with
 LINES_JS = """(charts) => [...document.querySelectorAll('g.mark-line path, svg polyline, svg path')].filter(
     (l) => l.checkVisibility() && (l.closest('g.mark-line') || charts.some((id) => l.closest(`#${id}`)))).map((l) => {
   const s = getComputedStyle(l);
   const chart = charts.find((id) => l.closest(`#${id}`));
-  return {id: chart || (l.closest('[id]') || {}).id, stroke: s.stroke, opacity: s.strokeOpacity};
+  return {id: chart || (l.closest('[id]:not([id^="html-"])') || {}).id, stroke: s.stroke, opacity: s.strokeOpacity};
 })"""
 # Text blocks whose text runs past their own box, or past the screen's right edge, outside boxes that scroll sideways
 # (a box that hides what runs past it is no excuse: that is text cut off)
@@ -74,10 +77,28 @@ OVERFLOW_JS = """() => {
     const style = getComputedStyle(el);
     const past = el.scrollWidth > el.clientWidth + 1 && style.overflowX === 'visible' && el.clientWidth > 0;
     if (past || el.getBoundingClientRect().right > right + 1)
-      out.push({id: (el.closest('[id]') || {}).id, text: el.innerText.slice(0, 80)});
+      out.push({id: (el.closest('[id]:not([id^="html-"])') || {}).id, text: el.innerText.slice(0, 80)});
   }
   return out;
 }"""
+
+
+# Resolves once the page has not changed for QUIET ms (at most 10 s): a step's panels are made when its tab opens,
+# and what a learner reads is what they settle to, not the old panels of the instant before
+SETTLED_JS = """(quiet) => new Promise((resolve) => {
+  let timer = setTimeout(done, quiet);
+  const watch = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, quiet); });
+  const cap = setTimeout(done, 10000);
+  function done() { watch.disconnect(); clearTimeout(cap); resolve(); }
+  watch.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+})"""
+QUIET = 700
+
+
+def open_tab(page, tab) -> None:
+    """Open a tab (a step) and wait until its panels have settled."""
+    tab.click()
+    page.evaluate(SETTLED_JS, QUIET)
 
 
 def tabs(page) -> list:
@@ -90,7 +111,7 @@ def gather(page) -> list[dict]:
     found = page.evaluate(GATHER_JS)
     for tab in tabs(page):
         if tab.is_visible():
-            tab.click()
+            open_tab(page, tab)
             found += page.evaluate(GATHER_JS)
     return found
 
@@ -100,15 +121,22 @@ def reveal(page, selector: str) -> None:
     target = page.locator(selector).first
     for tab in [None, *tabs(page)]:
         if tab is not None and tab.is_visible():
-            tab.click()
+            open_tab(page, tab)
         if target.is_visible():
             target.scroll_into_view_if_needed()
             return
 
 
-def changed(page, selector: str, before: str) -> None:
-    """Wait until selector's HTML is no longer before: the event has been answered."""
-    page.wait_for_function("([s, b]) => document.querySelector(s)?.innerHTML !== b", arg=[selector, before])
+def html(page, selectors: tuple) -> list:
+    """The HTML of each selector's first element (None where there is none)."""
+    return page.evaluate("(ss) => ss.map((s) => document.querySelector(s)?.innerHTML ?? null)", list(selectors))
+
+
+def changed(page, selector: str | tuple, before) -> None:
+    """Wait until the HTML of selector (or of any of several) is no longer before: the event has been answered."""
+    selectors, before = ((selector,), [before]) if isinstance(selector, str) else (selector, before)
+    page.wait_for_function("([ss, bs]) => ss.some((s, i) => (document.querySelector(s)?.innerHTML ?? null) !== bs[i])",
+                           arg=[list(selectors), before])
 
 
 def followed(page, before: str) -> None:
@@ -139,7 +167,7 @@ def spanish_numbers(found: list[dict], lang: str) -> list[str]:
     for f in found:
         if not f["shown"] or f["code"]:
             continue
-        s = f["text"]
+        s = ADDRESS.sub("", f["text"])  # a web address is not a number
         if re.search(r"\d\.\d", s) or re.search(r"\d%", s) or f["chart"] and re.search(r"\b[1-9]\d{0,2},\d{3}\b", s):
             bad.append(f"{f['id']}: {s[:80]}")
     return bad
@@ -179,7 +207,7 @@ def check(page, lang: str, when: str) -> list[str]:
     said = [*raw_keys(found, lang), *other_words(found, lang), *spanish_numbers(found, lang)]
     for tab in [None, *tabs(page)]:  # what is measured on screen, in every tab
         if tab is not None and tab.is_visible():
-            tab.click()
+            open_tab(page, tab)
         said += [*colourless(page), *too_small(page), *past_box(page)]
     return [f"{s} (after {when})" for s in sorted(set(said))]
 
@@ -218,9 +246,9 @@ def test_the_page_speaks_one_language_in_its_own_format_and_shows_it_whole(open_
             radio = page.locator(f"#{key} label", has_text=re.compile(rf"^\s*{choice}\s*$"))
             if radio.locator("input").is_checked():
                 continue
-            before = page.locator("#sandbox").first.inner_html()
+            before = html(page, SANDBOXES)
             radio.click()
-            changed(page, "#sandbox", before)
+            changed(page, SANDBOXES, before)
             said += check(page, lang, f"{key} = {choice}")
     if page.locator("#learning-step input[type=range]").count():
         top = page.locator("#learning-step input[type=range]").get_attribute("max")
