@@ -7,13 +7,14 @@ import torch
 import torch.nn as nn
 
 from mnist_cnn.analysis import BLANK, saliency
-from mnist_cnn.data import load_mnist, normalise
+from mnist_cnn.data import denormalise, load_mnist, normalise
 from mnist_cnn.experiments import (
     PADDINGS,
     POOL_STRIDES,
     SHIFTS,
     STRIDES,
     covered_log_probs,
+    erased,
     moved,
     occlusion,
     sandbox,
@@ -204,7 +205,33 @@ def test_html_for_an_unsure_reading_and_an_empty_page(model):
     curve = [{"shift": s, "direction": d, "probability": 0.3, "digit": 4} for d in ("horizontal", "vertical")
              for s in SHIFTS]
     assert "30\u00a0%" in shift_html(curve, "es") and "only 30%" in shift_html(curve, "en")
+    assert "between 30% and 30%" in shift_html(curve, "en")
     blank = torch.full((1, 1, 28, 28), BLANK)
     r = occlusion(model, blank, 3)
     assert not r["map"].any() and r["worst_drop"] == 0
     assert "does not lower" in occlusion_html(r, "en") and "no baja" in occlusion_html(r, "es")
+
+
+def test_the_shift_text_gives_the_curve_s_lowest_and_highest():
+    # a weak reading that rises when moved: the text must not say it only falls
+    curve = [{"shift": s, "direction": d, "probability": 0.42 + 0.02 * abs(s), "digit": 4}
+             for d in ("horizontal", "vertical") for s in SHIFTS]
+    assert "between 42% and 58%" in shift_html(curve, "en") and "entre un 42\u00a0% y un 58\u00a0%" in shift_html(
+        curve, "es")
+
+
+def test_thinning_by_two_erases_an_mnist_stroke_and_says_so(digits):
+    x = digits[0][0]
+    assert not erased(x) and not erased(moved(x, thickness=-1)) and not erased(moved(x, 3, 0, 20, 0.5, 0))
+    assert erased(moved(x, thickness=-2)) and erased(torch.full((1, 1, 28, 28), BLANK))
+    faint = normalise((0.4 * 255 * (denormalise(x) > 0.5)).round().to(torch.uint8)[0])[None]  # strokes at 0.4 ink
+    assert erased(faint) and not erased(faint, ink=0.4)  # erased is measured against the ink the input had
+
+
+def test_the_occlusion_square_can_be_seen_at_the_page_s_scale(model, x):
+    r = occlusion(model, x, 7)
+    im = np.asarray(occlusion_picture(r, x, scale=8))
+    assert im.shape == (224, 224, 3)
+    (row, col), p = r["worst"], r["patch"]
+    outline = im[row * 8:(row + p) * 8, col * 8]  # the square's left side
+    assert (outline == (64, 64, 64)).all(-1).mean() > 0.9

@@ -13,7 +13,7 @@ from gradio.utils import get_upload_folder
 from harness import call, event_inputs, events, pad_data
 from mnist_cnn.model import Net
 from mnist_cnn.strokes import draw_strokes
-from web import text, views
+from web import plots, text, views
 from web.handlers import NEUTRAL, Network
 from web.widgets import data_url
 
@@ -32,6 +32,13 @@ def saved(state: dict, name: str) -> str:
     folder.mkdir(parents=True)
     torch.save(state, folder / name)
     return str(folder / name)
+
+
+def moment_x(chart: str) -> float:
+    """Where the loss chart's dashed line (the moment shown) stands, in the chart's units."""
+    (line,) = re.findall(r'<polyline points="([^"]+)"[^>]*stroke-dasharray', chart)
+    (x,) = {float(point.split(",")[0]) for point in line.split()}  # upright: one x
+    return x
 
 
 def top(out: dict) -> str:
@@ -54,10 +61,11 @@ def test_a_bad_sandbox_value_changes_nothing(page, seven, bad):
 
 def test_the_experiments_follow_each_reading(page, seven):
     out = page.experiments(seven["current"], None, 1, 1, 2, 8, 1, 0, None, "es")
-    curve = out["shift-curve"]
-    assert len(curve) == 2 * 17 and set(curve["shift"]) == set(range(-8, 9))  # 17 points a direction
+    curve = re.findall(r'<polyline points="([^"]+)"', out["shift-curve"])  # the page's own SVG chart
+    assert [len(line.split()) for line in curve] == [17, 17]  # 17 points a direction
     assert "<img" in out["occlusion"] and "<img" in out["sandbox"] and "%" in out["shift-text"]
-    assert "<img" in out["learning"] and len(out["loss-curve"]) > 100
+    loss = re.findall(r'<polyline points="([^"]+)"', out["loss-curve"])
+    assert "<img" in out["learning"] and len(loss[0].split()) > 100 and len(loss[1].split()) == 2
     assert page.experiments(None, None, 1, 1, 2, 8, 1, 0, None, "en")["sandbox"] == ""
 
 
@@ -89,8 +97,9 @@ def test_a_training_moment_shows_its_filters_accuracy_and_reading(page, seven):
     end = page.learning(len(page.snapshots) - 1, seven["current"], "en")
     assert "The random start" in start["learning"] and "After epoch 15" in end["learning"]
     assert "Output: 7" in end["learning"]
-    marked = end["loss-curve"][end["loss-curve"]["series"] == "this moment"]
-    assert set(marked["step"]) == {page.snapshots[-1].step}
+    # the moment's dashed line stands at its step: the random start at the left edge, the last step at the right
+    assert moment_x(start["loss-curve"]) == plots.LEFT and moment_x(end["loss-curve"]) == plots.WIDTH - plots.RIGHT
+    assert "this moment" in end["loss-curve"]
     for bad in (-1, len(page.snapshots), 0.5, "0", None):
         assert page.learning(bad, seven["current"], "en") == {}
 

@@ -167,3 +167,29 @@ def test_the_chosen_map_and_only_it_is_framed(model, reading):
         assert not (np.asarray(pictures[panel]) == render.MARK).any()
     unmarked = render.panels(reading.prepared, reading.activations, model)["act-conv2"]
     assert not (np.asarray(unmarked) == render.MARK).any()
+
+
+def test_the_logits_scale_keeps_its_minus_sign_inside_the_picture():
+    logits = np.array([-0.872, 1.5, -3.25, 4.98, 0.1, 0, -1, -2, 0.3, 0.2], dtype=np.float32)
+    probs = np.exp(logits) / np.exp(logits).sum()
+    pixels = np.asarray(render.output_picture(logits, probs, "es"))
+    lowest = render.width("−3,25")  # the widest label, written right-aligned at the chart's left
+    column = pixels[:, render.PAD:render.PAD + lowest]
+    assert (column == render.MUTED).any()  # the label starts inside the margin: its minus sign is drawn
+    assert not (pixels[:, :render.PAD] == render.MUTED).any()  # and nothing falls past the left edge
+
+
+def test_the_decimal_comma_and_point_read_apart():
+    comma, point = render.GLYPHS[","], render.GLYPHS["."]
+    assert comma.sum() >= 5 and point.sum() >= 4 and not np.array_equal(comma, point)
+    below = np.nonzero(comma.any(1))[0].max()
+    assert below > np.nonzero(point.any(1))[0].max()  # the comma's tail goes below the baseline
+
+
+def test_a_moved_or_erased_input_is_not_called_the_prepared_digit(reading):
+    from dataclasses import replace
+    assert render.unmoved(reading.prepared)
+    shifted = np.roll(reading.prepared.centred28, 3, axis=1)
+    assert not render.unmoved(replace(reading.prepared, centred28=shifted))
+    erased = replace(reading.prepared, centred28=np.zeros((28, 28), dtype=np.uint8))
+    assert render.steps_picture(erased).size == render.steps_picture(reading.prepared).size  # no ink: still drawn

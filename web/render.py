@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from mnist_cnn.model import Net
-from mnist_cnn.preprocess import INK_SIDE, Prepared, centre_of_mass
+from mnist_cnn.preprocess import INK_SIDE, Prepared, centre_by_mass, centre_of_mass
 
 from .i18n import number, percent, short
 
@@ -99,11 +99,27 @@ _digit_rows = np.nonzero(GLYPHS["0"].any(1))[0]
 BASELINE, MIDLINE = _digit_rows.max() + 1, (_digit_rows.min() + _digit_rows.max() + 1) // 2
 
 
+def marks() -> tuple[np.ndarray, np.ndarray]:
+    """A decimal comma and point that read apart: the font's are one pixel each, alike in Spanish's 0,872 and
+    English's 0.872. Here the point is a 2×2 dot on the baseline, the comma the same dot with a tail below it."""
+    h = ASCENT + DESCENT
+    point, comma = np.zeros((h, 4), dtype=bool), np.zeros((h, 4), dtype=bool)
+    point[BASELINE - 2:BASELINE, 1:3] = True
+    comma[BASELINE - 2:BASELINE, 1:3] = True
+    comma[BASELINE, 2] = comma[BASELINE + 1, 1] = True
+    return point, comma
+
+
+GLYPHS["."], GLYPHS[","] = marks()
+def width(s: str) -> int:
+    """How many pixels s takes when written."""
+    return sum(GLYPHS.get(ch, GLYPHS["?"]).shape[1] for ch in s)
+
+
 def write(pixels: np.ndarray, x: float, y: float, s: str, colour: int = TEXT, anchor: str = "lt") -> None:
     """Write s at (x, y): anchor is l/m/r (left, middle, right) then t/m/b (top, middle of digits, baseline)."""
     masks = [GLYPHS.get(ch, GLYPHS["?"]) for ch in s]
-    width = sum(m.shape[1] for m in masks)
-    x = round(x - {"l": 0, "m": width / 2, "r": width}[anchor[0]])
+    x = round(x - {"l": 0, "m": width(s) / 2, "r": width(s)}[anchor[0]])
     y = round(y - {"t": 0, "m": MIDLINE, "b": BASELINE}[anchor[1]])
     for m in masks:
         h, w = m.shape
@@ -244,13 +260,14 @@ def output_picture(logits: np.ndarray, probs: np.ndarray, lang: str = "en") -> I
     """Bars for the 10 logits (from a zero line) and the 10 probabilities (0 to 1), the predicted digit marked."""
     pitch, bar, height = 26, 18, 110
     chart = 10 * pitch
-    left = PAD + 28
-    right = left + chart + 56
-    top = PAD + 20
-    base = top + height  # y of the probabilities' 0, under the bars
-    pixels = np.full((base + 26 + PAD, right + chart + PAD), BG, dtype=np.uint8)
     lo, hi = min(0.0, float(logits.min())), max(0.0, float(logits.max()))
     span = (hi - lo) or 1.0
+    ends = [short(v, lang) for v in (lo, hi) if abs(v) > 0.1 * span]  # the scale's labels left of the logits
+    left = PAD + max([width(s) for s in ends] + [width("0")]) + 6  # room for the widest, its minus sign included
+    right = left + chart + 56
+    top = PAD + 34  # under the titles, with room between for a bar's percentage (a 99 % bar reaches the top)
+    base = top + height  # y of the probabilities' 0, under the bars
+    pixels = np.full((base + 26 + PAD, right + chart + PAD), BG, dtype=np.uint8)
 
     def y_of(v: float) -> int:  # a logit's height in the left chart
         return top + round((hi - v) / span * height)
@@ -281,6 +298,12 @@ def output_picture(logits: np.ndarray, probs: np.ndarray, lang: str = "en") -> I
     return picture(pixels, VALUES)
 
 
+def unmoved(p: Prepared) -> bool:
+    """True when the 28×28 input is the prepared digit itself (a drawing's, centred by mass, or an MNIST digit as it
+    is), not what the what-if sliders made of it."""
+    return bool(np.array_equal(p.centred28, p.ink) or np.array_equal(p.centred28, centre_by_mass(p.digit20)))
+
+
 def steps_picture(p: Prepared) -> Image.Image:
     """The three preprocessing steps side by side: the ink and its box, the 20×20 digit, the centred 28×28."""
     ink, digit20, centred28 = p.ink, p.digit20, p.centred28
@@ -306,16 +329,19 @@ def steps_picture(p: Prepared) -> Image.Image:
     pixels[y2:y2 + 20 * s, x2s:x2s + 20 * s] = GREY[0]
     oy, ox = (20 - dh) // 2 * s, (20 - dw) // 2 * s
     pixels[y2 + oy:y2 + oy + dh * s, x2s + ox:x2s + ox + dw * s] = GREY[digit20].repeat(s, 0).repeat(s, 1)
-    # 3: what the network sees, with where the digit was copied in and its centre of mass (+)
+    # 3: what the network sees, with where the digit was copied in (unless the sliders changed it since) and its
+    # centre of mass (+), if any ink is left
     pixels[top:top + STEP, x3:x3 + STEP] = GREY[centred28].repeat(s, 0).repeat(s, 1)
-    ys, xs = np.nonzero(centred28)
-    dys, dxs = np.nonzero(digit20)
-    py, px = ys.min() - dys.min(), xs.min() - dxs.min()
-    frame(pixels, x3 + px * s, top + py * s, x3 + (px + dw) * s - 1, top + (py + dh) * s - 1, MARK)
-    my, mx = centre_of_mass(centred28)
-    cy, cx = top + round(my * s), x3 + round(mx * s)
-    pixels[cy - 1:cy + 1, cx - 5:cx + 5] = MARK
-    pixels[cy - 5:cy + 5, cx - 1:cx + 1] = MARK
+    if unmoved(p):
+        ys, xs = np.nonzero(centred28)
+        dys, dxs = np.nonzero(digit20)
+        py, px = ys.min() - dys.min(), xs.min() - dxs.min()
+        frame(pixels, x3 + px * s, top + py * s, x3 + (px + dw) * s - 1, top + (py + dh) * s - 1, MARK)
+    if centred28.any():
+        my, mx = centre_of_mass(centred28)
+        cy, cx = top + round(my * s), x3 + round(mx * s)
+        pixels[cy - 1:cy + 1, cx - 5:cx + 5] = MARK
+        pixels[cy - 5:cy + 5, cx - 1:cx + 1] = MARK
     for x, label in ((x1, f"1   {bx1 - bx0}×{by1 - by0}"), (x2, f"2   {dw}×{dh}"), (x3, "3   28×28")):
         write(pixels, x, PAD, label)
     mid = top + STEP // 2

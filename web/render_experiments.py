@@ -15,7 +15,7 @@ from .render_detail import saliency_picture
 
 CELL = 6  # pixels per input pixel in the sandbox: 28×28 becomes 168×168 and a map keeps its true size beside it
 PATCH_SIDE = 48  # a top patch is enlarged to about this many pixels a side
-OCCLUDER = (128, 128, 128)  # the patch, grey like paper seen through a shadow
+OCCLUDER = (64, 64, 64)  # the patch's outline, dark grey: it stands out on the pale ink, the red and the blue
 
 
 def palette_rgb(pal: list[int]) -> np.ndarray:
@@ -26,7 +26,7 @@ def palette_rgb(pal: list[int]) -> np.ndarray:
 VALUES_RGB, GREYS_RGB = palette_rgb(VALUES), palette_rgb(GREYS)
 
 
-def sandbox_picture(result: dict, cell: int = CELL) -> Image.Image:
+def sandbox_picture(result: dict, cell: int = CELL, lang: str = "en") -> Image.Image:
     """The 28×28 input and the chosen conv1 map at its true size, side by side at the same pixels per pixel."""
     # the input in greys as the app shows it, the map on the value scale (0 black), upscaled by repetition
     side, fmap = result["side"], result["map"]
@@ -40,7 +40,7 @@ def sandbox_picture(result: dict, cell: int = CELL) -> Image.Image:
     pixels[top:top + w_map, x_map:x_map + w_map] = levels(fmap, vmax).repeat(cell, 0).repeat(cell, 1)
     write(pixels, PAD, PAD, "28×28")
     write(pixels, x_map, PAD, f"conv1 #{result['channel']}  {side}×{side}")
-    colour_bar(pixels, x_map, bar_y, vmax, False)
+    colour_bar(pixels, x_map, bar_y, vmax, False, lang=lang)
     rgb = VALUES_RGB[pixels]
     rgb[top:top + w_in, PAD:PAD + w_in] = GREYS_RGB[pixels[top:top + w_in, PAD:PAD + w_in]]
     return Image.fromarray(rgb)
@@ -78,12 +78,15 @@ def signed(v: int, lang: str) -> str:
 
 
 def shift_html(curve: list[dict], lang: str = "en") -> str:
-    """One or two sentences on the shift curve with this drawing's numbers, and why the app centres drawings."""
+    """One or two sentences on the shift curve with this drawing's numbers (its lowest and highest, as the curve
+    shows them), and why the app centres drawings."""
     digit = curve[0]["digit"]
     p0 = next(r["probability"] for r in curve if r["shift"] == 0)
-    low = min(r["probability"] for r in curve)
+    # the lowest and the highest both: moved, a weak reading can rise, and the text must say what its curve shows
+    low, high = (f(r["probability"] for r in curve) for f in (min, max))
     spans = [tolerance(curve, d) for d in DIRECTIONS]
-    values = {"digit": digit, "p0": percent(p0, lang), "low": percent(low, lang), "half": percent(0.5, lang)}
+    values = {"digit": digit, "p0": percent(p0, lang), "low": percent(low, lang), "high": percent(high, lang),
+              "half": percent(0.5, lang)}
     if None in spans:
         first = t("what-if.shift.low", lang, **values)
     else:
@@ -94,13 +97,14 @@ def shift_html(curve: list[dict], lang: str = "en") -> str:
 
 
 def occlusion_picture(result: dict, x, scale: int = 8) -> Image.Image:
-    """The occlusion map in the saliency overlay's style, the patch as a grey square where covering hurts most."""
+    """The occlusion map in the saliency overlay's style, the patch outlined in dark grey where covering hurts most
+    (scale px per input px: 8 or more, for an outline that can be seen)."""
     # red: covering there lowers the class's probability; blue: raises it
     img = saliency_picture(x, result, scale)
     (r, c), p = result["worst"], result["patch"]
     if result["worst_drop"] > 0:
         ImageDraw.Draw(img).rectangle([c * scale, r * scale, (c + p) * scale - 1, (r + p) * scale - 1],
-                                      outline=OCCLUDER, width=2)
+                                      outline=OCCLUDER, width=max(1, scale // 3))
     return img
 
 
@@ -125,22 +129,24 @@ def filter_top_picture(patches: list[np.ndarray], cols: int = 6, side: int = PAT
     return picture(pixels, GREYS)
 
 
-def filter_top_html(record: dict, layer: str, channel: int, lang: str = "en") -> str:
-    """The sentence under the top patches: how many, from where, and the receptive field they are cropped to."""
+def filter_top_html(record: dict, layer: str, channel: int, lang: str = "en", blank: bool = False) -> str:
+    """The sentence under the top patches: how many, from where, and the receptive field they are cropped to; and
+    for a filter whose top patches are all blank paper (blank), why they are black."""
     rows = stored(record, layer, channel)
     size = record["field"][layer][0]
     caption = t("filter-top.caption", lang, n=len(rows), layer=layer, channel=channel, size=size,
                 total=record["digits"], high=number(rows[0]["activation"], lang, 2),
                 low=number(rows[-1]["activation"], lang, 2))
-    return f'<div class="filter-top"><p>{caption}</p></div>'
+    why = f"<p>{t('filter-top.blank', lang)}</p>" if blank else ""
+    return f'<div class="filter-top"><p>{caption}</p>{why}</div>'
 
 
-def filters_picture(weights: np.ndarray, scale: int = 12) -> Image.Image:
+def filters_picture(weights: np.ndarray, scale: int = 12, lang: str = "en") -> Image.Image:
     """conv1's 32 filters (32, 3, 3) as 3×3 squares on one diverging scale (blue negative, orange positive, black 0),
     with the scale's bar under them."""
     grid = Grid("", len(weights), weights.shape[1], scale, 8, gap=GAP + 2)
     (gw, gh), vmax = grid.size, scale_max(weights)
     pixels = np.full((PAD + gh + 10 + 8 + 20, max(gw + 2 * PAD, 200)), BG, dtype=np.uint8)
     pixels[PAD:PAD + gh, PAD:PAD + gw] = tile(levels(weights, vmax), grid)
-    colour_bar(pixels, PAD + 40, PAD + gh + 10, vmax, True, "3×3")
+    colour_bar(pixels, PAD + 40, PAD + gh + 10, vmax, True, "3×3", lang)
     return picture(pixels, VALUES)

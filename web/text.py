@@ -167,6 +167,8 @@ EN = {
     "error.damaged": "The image file is damaged or incomplete, so it cannot be read.",
     "error.blank_image": "The image is blank: nothing is drawn on it.",
     "error.dot": "Nothing is drawn: there is only a dot. Draw a whole digit.",
+    "error.erased": "The sliders have erased your drawing: what is left is too faint to be a digit, so the network’s "
+                    "reading is not shown. Make the strokes thicker again, or go back to your drawing.",
     "error.drawing": "The drawing could not be read: the pad sends a PNG picture of at most 1 MB and 560×560 pixels.",
     "error.scribble": "More than half of the pad is ink: that is not one digit. Clear it and draw a single digit.",
     "error.not_uploaded": "That file was not uploaded through this page, so it is not read.",
@@ -200,6 +202,10 @@ EN = {
     # Alt texts and button names, filled in per reading
     "alt.input28": "Preparing the drawing: its ink, a box of %(w)s×%(h)s pixels, scaled to %(dw)s×%(dh)s and "
                    "centred in 28×28",
+    "alt.input28.moved": "Preparing the drawing: its ink, a box of %(w)s×%(h)s pixels, then the 28×28 input as the "
+                         "what-if sliders changed it",
+    "alt.input28.erased": "Preparing the drawing: its ink, a box of %(w)s×%(h)s pixels, then the 28×28 input, "
+                          "nearly black: the what-if sliders erased the drawing",
     "alt.maps": "%(layer)s: %(n)s maps of %(side)s×%(side)s; the strongest is map %(top)s",
     "alt.map": "%(layer)s, map %(channel)s",
     "alt.units": "fc1: %(active)s of 128 units active; the strongest is unit %(top)s",
@@ -237,7 +243,14 @@ EN = {
     "learning.accuracy": "%(accuracy)s right on the 10,000 MNIST test digits.",
     "learning.loss": "loss",
     "learning.now": "this moment",
+    "learning.snapshot": "Snapshot %(i)s of %(last)s on the slider. The slider counts the snapshots kept of the run, "
+                         "many of them early on, where the network changes most; not its %(epochs)s epochs.",
     "alt.filters": "conv1’s 32 filters %(when)s",
+    "plot.line": "%(name)s from %(low)s to %(high)s",
+    "gradio.range": "Slider: %(label)s",
+    "gradio.number": "Number box: %(label)s",
+    "gradio.reset": "Back to its starting value",
+    "gradio.empty": "Nothing read yet",
 
     # When the top two are close
     "unsure.title": "%(a)s or %(b)s?",
@@ -419,10 +432,11 @@ EN = {
     "what-if.vertical": "up–down",
     "what-if.shift": (
         "Unmoved, your drawing gets %(p0)s for %(digit)s. It stays above %(half)s from %(left)s to %(right)s px "
-        "left–right and from %(up)s to %(down)s px up–down, and falls as low as %(low)s within 8 px."
+        "left–right and from %(up)s to %(down)s px up–down; moved up to 8 px, it gets between %(low)s and %(high)s."
     ),
     "what-if.shift.low": (
-        "Unmoved, your drawing gets only %(p0)s for %(digit)s, and moved up to 8 px it falls as low as %(low)s."
+        "Unmoved, your drawing gets only %(p0)s for %(digit)s; moved up to 8 px, it gets between %(low)s and "
+        "%(high)s."
     ),
     "what-if.why": (
         "The two 2×2 max poolings alone forgive only a pixel or so; the rest was learnt from shifted training "
@@ -433,8 +447,8 @@ EN = {
     "occlusion.patch": "Patch size (px)",
     "occlusion.text": (
         "Each place shows how much covering a %(patch)s × %(patch)s square there with blank paper lowers the "
-        "probability of %(digit)s (red) or raises it (blue). The grey square is where covering hurts most: "
-        "%(before)s falls to %(after)s."
+        "probability of %(digit)s (red) or raises it (blue). The square outlined in dark grey is where covering "
+        "hurts most: %(before)s falls to %(after)s."
     ),
     "occlusion.none": "Covering any part of this drawing does not lower the probability of %(digit)s.",
     "occlusion.versus": (
@@ -454,13 +468,20 @@ EN = {
         "%(high)s down to %(low)s after ReLU. Each is the %(size)s × %(size)s input pixels that one unit of the map "
         "sees, its receptive field."
     ),
+    "filter-top.blank": (
+        "They are black because they are blank paper: this filter is strongest where there is no ink at all (its "
+        "bias alone makes it positive there), so every digit’s strongest place is empty and all reach the same value."
+    ),
     "own.title": "Your own network",
     "own.hint": (
         "Trained the network in the notebook? Upload the cnn.pt it saved (or a .pth or .safetensors file, at most "
         "5 MB) and your network reads the drawings instead of the app’s."
     ),
-    "own.model.shipped": "Reading: the app’s network, %(accuracy)s right on %(n)s MNIST test digits.",
-    "own.model.own": "Reading: your network %(name)s, %(accuracy)s right on %(n)s MNIST test digits.",
+    "own.model.shipped": "Reading: the app’s network, %(accuracy)s right on %(n)s MNIST test digits (the first "
+                         "%(per)s of each, so that an uploaded network is measured at once; on all %(total)s, as in "
+                         "“Watch it learn”, the figure differs a little).",
+    "own.model.own": "Reading: your network %(name)s, %(accuracy)s right on %(n)s MNIST test digits (the first "
+                     "%(per)s of each, so that it is measured at once; on all %(total)s the figure differs a little).",
     "own.error.extension": "This is not a weights file: upload a .pt, .pth or .safetensors file.",
     "own.error.no_file": "There is no weights file to read: a folder or a device is not a file.",
     "own.error.size": (
@@ -679,6 +700,8 @@ ES = {
     "error.damaged": "El archivo de imagen está dañado o incompleto, así que no se puede leer.",
     "error.blank_image": "La imagen está en blanco: no hay nada dibujado.",
     "error.dot": "No hay nada dibujado: solo hay un punto. Dibuja un dígito entero.",
+    "error.erased": "Los controles han borrado tu dibujo: lo que queda es demasiado tenue para ser un dígito, así "
+                    "que no se muestra lo que lee la red. Vuelve a engrosar los trazos o vuelve a tu dibujo.",
     "error.drawing": "No se pudo leer el dibujo: el panel envía una imagen PNG de 1 MB y 560×560 píxeles como mucho.",
     "error.scribble": "Más de la mitad del panel está cubierta de tinta: eso no es un dígito. Bórralo y dibuja uno solo.",
     "error.not_uploaded": "Ese archivo no se subió desde esta página, así que no se lee.",
@@ -711,6 +734,10 @@ ES = {
 
     "alt.input28": "Preparación del dibujo: su trazo, un recuadro de %(w)s×%(h)s píxeles, escalado a "
                    "%(dw)s×%(dh)s y centrado en 28×28",
+    "alt.input28.moved": "Preparación del dibujo: su trazo, un recuadro de %(w)s×%(h)s píxeles, y luego la entrada "
+                         "de 28×28 tal como la han cambiado los controles",
+    "alt.input28.erased": "Preparación del dibujo: su trazo, un recuadro de %(w)s×%(h)s píxeles, y luego la entrada "
+                          "de 28×28, casi negra: los controles han borrado el dibujo",
     "alt.maps": "%(layer)s: %(n)s mapas de %(side)s×%(side)s; el más fuerte es el mapa %(top)s",
     "alt.map": "%(layer)s, mapa %(channel)s",
     "alt.units": "fc1: %(active)s de 128 neuronas activas; la más fuerte es la neurona %(top)s",
@@ -751,7 +778,15 @@ ES = {
     "learning.accuracy": "%(accuracy)s de acierto en los 10 000 dígitos de prueba de MNIST.",
     "learning.loss": "pérdida",
     "learning.now": "este momento",
+    "learning.snapshot": "Instantánea %(i)s de %(last)s del control. El control cuenta las instantáneas guardadas "
+                         "del entrenamiento, muchas al principio, cuando más cambia la red; no sus "
+                         "%(epochs)s épocas.",
     "alt.filters": "Los 32 filtros de conv1: %(when)s",
+    "plot.line": "%(name)s: de %(low)s a %(high)s",
+    "gradio.range": "Control deslizante: %(label)s",
+    "gradio.number": "Casilla numérica: %(label)s",
+    "gradio.reset": "Volver a su valor inicial",
+    "gradio.empty": "Todavía no se ha leído nada",
 
     "unsure.title": "¿%(a)s o %(b)s?",
     "unsure.text": "La red duda: %(a)s con %(pa)s, %(b)s con %(pb)s. %(hint)s",
@@ -942,11 +977,12 @@ ES = {
     "what-if.vertical": "arriba–abajo",
     "what-if.shift": (
         "Sin moverlo, tu dibujo recibe un %(p0)s para el %(digit)s. Sigue por encima del %(half)s de %(left)s a "
-        "%(right)s px en horizontal y de %(up)s a %(down)s px en vertical, y baja hasta un %(low)s dentro de 8 px."
+        "%(right)s px en horizontal y de %(up)s a %(down)s px en vertical; movido hasta 8 px, recibe entre un "
+        "%(low)s y un %(high)s."
     ),
     "what-if.shift.low": (
-        "Sin moverlo, tu dibujo recibe solo un %(p0)s para el %(digit)s, y al moverlo hasta 8 px baja hasta un "
-        "%(low)s."
+        "Sin moverlo, tu dibujo recibe solo un %(p0)s para el %(digit)s; movido hasta 8 px, recibe entre un "
+        "%(low)s y un %(high)s."
     ),
     "what-if.why": (
         "Los dos max pooling de 2×2 por sí solos perdonan apenas un píxel; el resto lo aprendió de dígitos "
@@ -957,8 +993,8 @@ ES = {
     "occlusion.patch": "Tamaño del parche (px)",
     "occlusion.text": (
         "Cada lugar muestra cuánto baja (rojo) o sube (azul) la probabilidad del %(digit)s si tapas ahí un "
-        "cuadrado de %(patch)s × %(patch)s con papel en blanco. El cuadrado gris es donde más pierde al taparlo: "
-        "del %(before)s al %(after)s."
+        "cuadrado de %(patch)s × %(patch)s con papel en blanco. El cuadrado con borde gris oscuro es donde más "
+        "pierde al taparlo: del %(before)s al %(after)s."
     ),
     "occlusion.none": "Tapar cualquier parte de este dibujo no baja la probabilidad del %(digit)s.",
     "occlusion.versus": (
@@ -978,13 +1014,22 @@ ES = {
         "%(layer)s, de %(high)s a %(low)s tras la ReLU. Cada uno son los %(size)s × %(size)s píxeles de entrada "
         "que ve una unidad del mapa: su campo receptivo."
     ),
+    "filter-top.blank": (
+        "Son negros porque son papel en blanco: este filtro es más fuerte donde no hay nada de tinta (su sesgo "
+        "basta para hacerlo positivo ahí), así que el lugar más fuerte de cada dígito está vacío y todos llegan al "
+        "mismo valor."
+    ),
     "own.title": "Tu propia red",
     "own.hint": (
         "¿Entrenaste la red en el cuaderno? Sube el cnn.pt que guardó (o un archivo .pth o .safetensors, de 5 MB "
         "como mucho) y tu red leerá los dibujos en lugar de la de la app."
     ),
-    "own.model.shipped": "Lee: la red de la app, que acierta el %(accuracy)s de %(n)s dígitos de prueba de MNIST.",
-    "own.model.own": "Lee: tu red %(name)s, que acierta el %(accuracy)s de %(n)s dígitos de prueba de MNIST.",
+    "own.model.shipped": "Lee: la red de la app, que acierta el %(accuracy)s de %(n)s dígitos de prueba de MNIST "
+                         "(los %(per)s primeros de cada uno, para medir al momento una red subida; con los "
+                         "%(total)s, como en «Mira cómo aprende», la cifra cambia un poco).",
+    "own.model.own": "Lee: tu red %(name)s, que acierta el %(accuracy)s de %(n)s dígitos de prueba de MNIST (los "
+                     "%(per)s primeros de cada uno, para medirla al momento; con los %(total)s la cifra cambia un "
+                     "poco).",
     "own.error.extension": "Esto no es un archivo de pesos: sube un archivo .pt, .pth o .safetensors.",
     "own.error.no_file": "No hay ningún archivo de pesos que leer: una carpeta o un dispositivo no es un archivo.",
     "own.error.size": (

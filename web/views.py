@@ -3,19 +3,19 @@ an emptied page, a status sentence. app.py hands these to Gradio as they are."""
 import html
 
 import numpy as np
-import pandas as pd
 import torch
 from PIL import Image
 
 from mnist_cnn.analysis import kernel_detail, saliency, softmax_steps
-from mnist_cnn.errors import InputError
-from mnist_cnn.experiments import DIRECTIONS, occlusion, sandbox, shift_curve
+from mnist_cnn.errors import BlankImageError, InputError
+from mnist_cnn.experiments import DIRECTIONS, SHIFTS, erased, occlusion, sandbox, shift_curve
 from mnist_cnn.filter_top import top_patches
 from mnist_cnn.model import Net
 from mnist_cnn.own_model import PER_DIGIT
 from mnist_cnn.pipeline import Reading, activations, confidences, read_prepared
+from mnist_cnn.preprocess import Prepared
 
-from . import render
+from . import plots, render
 from .i18n import TEXTS, bilingual, percent, sentence, t
 from .render_detail import kernel_html, kernel_picture, saliency_caption, saliency_picture, softmax_html
 from .render_experiments import (
@@ -34,6 +34,15 @@ CLOSE_UP = ("kernel-detail", "saliency", "softmax-steps")  # the "Look closer" p
 READING = ("prediction", "unsure", *render.PANELS, *CLOSE_UP, "status")  # every output one reading fills
 UNSURE = 2.0  # the top two are "close" when the first is less than twice as likely as the second
 LAYER_NAMES = {grid.stage: grid.stage.removesuffix("_relu") for grid in render.GRIDS.values()}
+TEST_DIGITS = 10_000  # the MNIST test split: what the training snapshots were measured on, all of it
+OCCLUSION_SCALE = 8  # screen px per input px: the occlusion map at 224 px, its square's outline visible
+ERASED_SAID = BlankImageError("error.erased")  # the what-if sliders erased the drawing: said as a blank page is
+
+
+def erased_drawing(p: Prepared) -> bool:
+    """True when the what-if sliders erased the drawing: its input, as they changed it, keeps less than a share of
+    the ink the prepared digit had (experiments.ERASED). A prepared digit itself always has ink enough to be read."""
+    return not render.unmoved(p) and erased(p.tensor, float(p.digit20.max()) / 255)
 
 
 def strongest(acts: dict, stage: str) -> int:
@@ -60,8 +69,10 @@ def panel_html(panel: str, image, reading: Reading, lang: str) -> str:
         return maps_html(panel, image, acts, lang)
     if panel == "input28":
         x0, y0, x1, y1 = p.box
-        return figure(image, t("alt.input28", lang, w=x1 - x0, h=y1 - y0, dw=p.digit20.shape[1],
-                               dh=p.digit20.shape[0]))
+        # a moved or erased input is not the scaled digit any more: its alt text says what it is instead
+        key = ("alt.input28" if render.unmoved(p) else "alt.input28.erased" if erased_drawing(p)
+               else "alt.input28.moved")
+        return figure(image, t(key, lang, w=x1 - x0, h=y1 - y0, dw=p.digit20.shape[1], dh=p.digit20.shape[0]))
     if panel == "act-fc1":
         units = acts["fc1_relu"]
         return figure(image, t("alt.units", lang, active=int((units > 0).sum()), top=int(units.argmax())))
@@ -91,8 +102,12 @@ def unsure_html(probs: torch.Tensor, lang: str) -> str:
 
 
 def reading_view(model: Net, reading: Reading, chosen: tuple[str, int] | None, lang: str) -> dict:
-    """Every output a reading fills, by element id: the prediction, the unsure note, the panels and close-ups."""
+    """Every output a reading fills, by element id: the prediction, the unsure note, the panels and close-ups. An
+    input the sliders erased is not read (the rule for a blank page): only what is left of it is shown, and why."""
     acts = reading.activations
+    if erased_drawing(reading.prepared):
+        steps = render.steps_picture(reading.prepared)
+        return {**blank_view(ERASED_SAID, lang), "input28": panel_html("input28", steps, reading, lang)}
     if chosen is None:  # before any map is picked: the conv1 filter whose map is strongest
         chosen = ("conv1", strongest(acts, "conv1_relu"))
     pictures = render.panels(reading.prepared, acts, model, chosen, lang)  # the chosen map framed
@@ -161,25 +176,31 @@ def filter_top_view(record: dict, images: torch.Tensor, layer: str, channel: int
     """The MNIST test patches that excite a filter most, with the sentence that says what they are."""
     patches = top_patches(record, images, layer, channel)
     alt = t("alt.filter-top", lang, n=len(patches), layer=layer, channel=channel)
-    return figure(filter_top_picture(patches), alt, filter_top_html(record, layer, channel, lang))
+    blank = all(not patch.any() for patch in patches)  # a filter that fires most on empty paper
+    return figure(filter_top_picture(patches), alt, filter_top_html(record, layer, channel, lang, blank))
 
 
 def sandbox_view(model: Net, x: torch.Tensor, padding: int, stride: int, pool: int, channel: int, lang: str) -> str:
     """conv1 run with another padding and stride on the drawing: its map at true size, the formula, the shapes."""
     result = sandbox(model, x, padding, stride, channel, pool_stride=pool)
     alt = t("alt.sandbox", lang, channel=channel, side=result["side"])
-    return figure(sandbox_picture(result), alt, sandbox_html(result, lang))
+    return figure(sandbox_picture(result, lang=lang), alt, sandbox_html(result, lang))
 
 
-def experiments_view(model: Net, x: torch.Tensor, lang: str) -> dict:
-    """What follows each reading: the shift curve of the predicted digit and the occlusion map beside saliency."""
+def experiments_view(model: Net, current: Prepared | torch.Tensor, lang: str) -> dict:
+    """What follows each reading of current (the session's Prepared, or its input tensor): the shift curve of the
+    predicted digit and the occlusion map beside saliency. Given the Prepared, a drawing the sliders erased is left
+    empty (the status line says why, once); a bare tensor cannot tell an erased drawing from a faint one."""
+    if isinstance(current, Prepared) and erased_drawing(current):
+        return {"shift-curve": "", "shift-text": "", "occlusion": ""}
+    x = current.tensor if isinstance(current, Prepared) else current
     with torch.no_grad():
         digit = int(model(x).argmax())
     curve = shift_curve(model, x, digit)
     covered = occlusion(model, x, digit)
     return {"shift-curve": shift_frame(curve, lang), "shift-text": shift_html(curve, lang),
-            "occlusion": figure(occlusion_picture(covered, x, scale=1), t("alt.occlusion", lang, digit=digit),
-                                occlusion_html(covered, lang))}
+            "occlusion": figure(occlusion_picture(covered, x, scale=OCCLUSION_SCALE),
+                                t("alt.occlusion", lang, digit=digit), occlusion_html(covered, lang))}
 
 
 def top3(reading: Reading, lang: str) -> str:
@@ -196,8 +217,8 @@ def compare_view(shipped: Reading, own: Reading, lang: str) -> str:
 
 def describe(name: str | None, acc: float, lang: str = "en", n: int = 10 * PER_DIGIT) -> str:
     """The line that says which network is reading and how well: name (HTML-escaped by the caller) for a visitor's
-    file, None for the shipped network."""
-    values = {"accuracy": percent(acc, lang, 1), "n": n}
+    file, None for the shipped network; and why this figure is not the one measured on all the test digits."""
+    values = {"accuracy": percent(acc, lang, 1), "n": n, "per": PER_DIGIT, "total": TEST_DIGITS}
     return t("own.model.shipped", lang, **values) if name is None else t("own.model.own", lang, name=name, **values)
 
 
@@ -208,10 +229,26 @@ def model_name(network, lang: str, shipped_accuracy: float | None = None) -> str
     return describe(html.escape(network.name), network.accuracy, lang)
 
 
-def shift_frame(curve: list[dict], lang: str = "en") -> pd.DataFrame:
-    """The shift curve as a pandas DataFrame for gr.LinePlot, its directions named in lang."""
-    names = {d: t(f"what-if.{d}", lang) for d in DIRECTIONS}
-    return pd.DataFrame([{**row, "direction": names[row["direction"]]} for row in curve])
+def shift_frame(curve: list[dict], lang: str = "en") -> str:
+    """The shift curve as the page's own SVG chart: the digit's probability (in percent, as its text says it) as the
+    drawing moves −8 to +8 px, one line a direction, named in lang."""
+    lines = [plots.Line(t(f"what-if.{d}", lang), [(r["shift"], r["probability"]) for r in curve if r["direction"] == d],
+                        colour) for d, colour in zip(DIRECTIONS, plots.SERIES)]
+    return plots.line_chart(lines, t("what-if.curve-title", lang), t("what-if.shift-axis", lang),
+                            t("what-if.probability-axis", lang), lang, x_range=(SHIFTS[0], SHIFTS[-1]),
+                            x_ticks=list(SHIFTS[::2]),
+                            y_range=(0.0, 1.0), y_ticks=[0.0, 0.25, 0.5, 0.75, 1.0], y_label=plots.percent_label)
+
+
+def loss_chart(loss_curve: list, step: int, lang: str) -> str:
+    """The training loss [(step, loss)] as the page's own SVG chart, with the moment shown (at step) as a dashed
+    line."""
+    losses = [loss for _, loss in loss_curve]
+    curve = plots.Line(t("learning.loss", lang), list(loss_curve), plots.SERIES[0])
+    now = plots.Line(t("learning.now", lang), [(step, 0.0), (step, max(losses))], plots.INK, dashed=True)
+    return plots.line_chart([curve, now], t("learning.curve", lang), t("learning.step-axis", lang),
+                            t("learning.loss", lang), lang, x_range=(0, max(loss_curve[-1][0], step)),
+                            y_range=(0.0, max(losses)), summary=[curve])
 
 
 def moment(snapshot, lang: str) -> str:
@@ -227,7 +264,8 @@ def learning_view(snapshots: list, index: int, prepared, loss_curve: list, lang:
     current drawing, and the loss curve with that moment marked."""
     s = snapshots[index]
     when = moment(s, lang)
-    filters = figure(filters_picture(s.model.conv1.weight.detach().numpy()[:, 0]), t("alt.filters", lang, when=when))
+    filters = figure(filters_picture(s.model.conv1.weight.detach().numpy()[:, 0], lang=lang),
+                     t("alt.filters", lang, when=when))
     said = f"<p><b>{when}</b>: {t('learning.accuracy', lang, accuracy=percent(s.test_accuracy, lang, 1))}</p>"
     if prepared is not None:
         reading = read_prepared(s.model, prepared)
@@ -236,7 +274,8 @@ def learning_view(snapshots: list, index: int, prepared, loss_curve: list, lang:
         said += figure(render.output_picture(reading.activations["logits"].numpy(), probs, lang),
                        t("alt.output", lang, digit=first, p=percent(float(probs[first]), lang),
                          second=int(probs.argsort()[-2]), q=percent(float(np.sort(probs)[-2]), lang)))
-    steps, losses = zip(*loss_curve)
-    curve = pd.DataFrame({"step": steps, "loss": losses, "series": t("learning.loss", lang)})
-    now = pd.DataFrame({"step": [s.step, s.step], "loss": [0.0, max(losses)], "series": t("learning.now", lang)})
-    return {"learning": f'<div class="learning">{filters}{said}</div>', "loss-curve": pd.concat([curve, now])}
+    # the slider counts snapshots, not epochs: said, so that "12" beside "epoch 15" does not puzzle anyone
+    counted = t("learning.snapshot", lang, i=index, last=len(snapshots) - 1, epochs=round(snapshots[-1].epoch))
+    said = f'<p class="learning-count">{counted}</p>' + said
+    return {"learning": f'<div class="learning">{filters}{said}</div>', "loss-curve": loss_chart(loss_curve, s.step,
+                                                                                                 lang)}
