@@ -39,7 +39,8 @@ def test_every_new_text_is_in_both_languages():
 
 def test_gradio_s_own_words_are_given_to_the_page_in_both_languages():
     head = i18n.gradio_words_head()
-    assert head.startswith("<script>") and head.endswith("</script>") and head.count("</script") == 1
+    assert head.startswith('<script type="application/json" id="gradio-words">') and head.endswith("</script>")
+    assert head.count("</script") == 2  # the texts as data, then the script (web/static/gradio-words.js)
     for key in i18n.GRADIO_WORDS:
         assert EN[key] in head and ES[key] in head
     assert "range slider for" in head and ".min_value" in head and ".confidence-set" in head  # what it rewrites

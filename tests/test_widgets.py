@@ -50,7 +50,7 @@ def test_the_page_language_is_worked_out_in_one_place():
     scripts = {p.name: p.read_text(encoding="utf-8") for p in FOLDER.glob("*.js") if p.name != "replica.js"}
     assert [name for name, text in scripts.items() if "documentElement.lang ||" in text] == ["page-language.js"]
     callers = [name for name, text in scripts.items() if "pageLanguage()" in text]
-    assert sorted(callers) == ["drawn.js", "lang.js", "pad.js", "with-page-language.js", "zoom.js"]
+    assert sorted(callers) == ["drawn.js", "gradio-words.js", "lang.js", "pad.js", "with-page-language.js", "zoom.js"]
     snippet = static("page-language.js")
     built = [widgets.drawing_pad(), widgets.html_view("x"), widgets.html_view("y", pickable=True),
              widgets.language_switch()]

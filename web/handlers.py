@@ -177,7 +177,7 @@ class Page:
 
     @property
     def first_loss_curve(self):
-        return self.learning(self.last_moment, None, "en").get("loss-curve")
+        return bilingual(lambda lang: self.learning(self.last_moment, None, lang).get("loss-curve", ""))
 
     network_idle = NETWORK_IDLE  # seconds a visitor's network stays in their session unused
     new_pen = Pen()  # each session gets its own copy (gr.State copies its value)
@@ -360,7 +360,7 @@ class Page:
         if step == "dim1":
             return self.batch(current, batch_size, batch_dim, network, lang)
         if step == "experiments":
-            return views.experiments_view(model, current.tensor, lang)
+            return views.experiments_view(model, current, lang)
         if step == "own":
             return self.compare(current, network, lang)
         return {}

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from mnist_cnn.errors import InputError
 
+from .assets import static
 from .text import EN, ES
 
 TEXTS = {"en": EN, "es": ES}
@@ -75,54 +76,9 @@ def sentence(error: InputError, lang: str = "en") -> str:
 
 
 # Words and numbers Gradio's components write themselves, in English and JavaScript's format whatever the page's
-# language, with no setting to change them: gr.Slider's ends (0.5), its inputs' names ("range slider for ..."), its
-# reset button ("Reset to default value"), gr.Label's percentages (75%) and its empty box ("Empty value"). This
-# script rewrites them in the page's language as Gradio draws them (a MutationObserver), from the texts of text.py;
-# what Gradio writes again when it updates is rewritten again. Gradio's markup it relies on (.min_value, .max_value,
-# the aria-labels and their patterns, .confidence-set) was read from Gradio 6's front end.
-GRADIO_WORDS_JS = r"""
-(() => {
-  const WORDS = %s, FIXED = %s;  // the texts by language, and Gradio's own aria-labels -> their texts' keys
-  const lang = () => ((document.documentElement.lang || 'en').toLowerCase().startsWith('es') ? 'es' : 'en');
-  const said = (key) => WORDS[lang()][key];
-  const KEYS = Object.values(FIXED);
-  for (const texts of Object.values(WORDS))  // a text written before the language changed is written again
-    for (const key of KEYS) FIXED[texts[key]] = key;
-  const NAMED = [[/^range slider for (.*)$/s, 'gradio.range'], [/^number input for (.*)$/s, 'gradio.number']];
-  const numeral = (v) => {  // JavaScript's 0.5 or -8, or a form this wrote before the language changed
-    const s = v.replace('\u2212', '-').replace(',', '.').replace('-', '\u2212');
-    return lang() === 'es' ? s.replace('.', ',') : s;
-  };
-  function fix() {
-    for (const el of document.querySelectorAll('[aria-label]')) {
-      const v = el.getAttribute('aria-label'), key = FIXED[v];
-      if (key && v !== said(key)) el.setAttribute('aria-label', said(key));
-      for (const [re, key] of NAMED) {
-        const m = v.match(re);
-        if (m) el.setAttribute('aria-label', said(key).replace('%%(label)s', m[1]));
-      }
-    }
-    for (const el of document.querySelectorAll('.min_value, .max_value')) {
-      const v = el.textContent.trim();
-      if (/^[-\u2212]?\d+([.,]\d+)?$/.test(v) && numeral(v) !== v) el.textContent = numeral(v);
-    }
-    for (const set of document.querySelectorAll('.confidence-set')) {
-      const walker = document.createTreeWalker(set, NodeFilter.SHOW_TEXT);
-      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-        const m = n.nodeValue.match(/^(\d+)\u00a0?%%$/);
-        const want = m && (lang() === 'es' ? m[1] + '\u00a0%%' : m[1] + '%%');
-        if (m && n.nodeValue !== want) n.nodeValue = want;
-      }
-    }
-  }
-  let queued = false;
-  const soon = () => {
-    if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; fix(); }); }
-  };
-  new MutationObserver(soon).observe(document.documentElement, {
-    subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['aria-label', 'lang']});
-})();
-"""
+# language, with no setting to change them (gr.Slider's ends, gr.Label's percentages...): web/static/gradio-words.js
+# rewrites them as Gradio draws them, from these texts of text.py. Gradio's markup it relies on (.min_value,
+# .max_value, the aria-labels and their patterns, .confidence-set) was read from Gradio 6's front end.
 # Gradio's own aria-labels, as its front end writes them, and the keys of their texts in text.py
 GRADIO_LABELS = {"Reset to default value": "gradio.reset", "Empty value": "gradio.empty"}
 GRADIO_WORDS = ("gradio.range", "gradio.number", *GRADIO_LABELS.values())  # every text the script writes
@@ -131,5 +87,6 @@ GRADIO_WORDS = ("gradio.range", "gradio.number", *GRADIO_LABELS.values())  # eve
 def gradio_words_head() -> str:
     """A <script> for launch(head=...) that writes Gradio's own words and numbers in the page's language."""
     words = {lang: {key: texts[key] for key in GRADIO_WORDS} for lang, texts in TEXTS.items()}
-    data = (json.dumps(v, ensure_ascii=False).replace("</", "<\\/") for v in (words, GRADIO_LABELS))
-    return "<script>" + GRADIO_WORDS_JS % tuple(data) + "</script>"
+    data = json.dumps({"WORDS": words, "FIXED": GRADIO_LABELS}, ensure_ascii=False).replace("</", "<\\/")
+    return (f'<script type="application/json" id="gradio-words">{data}</script>'
+            f"<script>(() => {{\n{static('page-language.js')}\n{static('gradio-words.js')}\n}})();</script>")

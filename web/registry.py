@@ -97,7 +97,7 @@ PARTS = (
     Part("pad", PAD, "drawing"),  # its element id is "draw" (widgets.drawing_pad)
     Part("undo", PAD, "button", label="undo", row="tools"),
     Part("clear", PAD, "button", label="clear", row="tools", options={"variant": "stop"}),
-    Part("upload", PAD, "uploader", label="upload.label", row="tools", options={"file_types": ["image"]}),
+    Part("upload", PAD, "uploader", label="upload.label", row="tools", ),
     Part("status", PAD, "sentence"),
     Part("prediction", PAD, "label", label="prediction.label"),  # 3 rows shown, or all 10 (serving.CSS)
     Part("unsure", PAD),
@@ -141,16 +141,13 @@ PARTS = (
     *(Part(key, "experiments", "slider", label=f"what-if.{key}", options={"limits": WHAT_IF[key],
                                                                           "value": NEUTRAL[key]}) for key in WHAT_IF),
     Part("reset", "experiments", "button", label="what-if.reset"),
-    Part("shift-curve", "experiments", "plot", side=1,
-         options={"x": "shift", "y": "probability", "color": "direction", "y_lim": [0, 1], "height": 240,
-                  "label": "what-if.curve-title", "x_title": "what-if.shift-axis",
-                  "y_title": "what-if.probability-axis"}),
+    Part("shift-curve", "experiments", side=1),
     Part("shift-text", "experiments", side=1),
     Part("occlusion", "experiments", side=1, title="occlusion.title"),
     # 6. The visitor's own network
     Part("own-intro", "own", "text", text="own.hint"),
     Part("own-upload", "own", "uploader", label="own.upload", row="own",
-         options={"file_types": [".pt", ".pth", ".safetensors"], "min_width": 120}),
+         options={"min_width": 120}),
     Part("use-shipped", "own", "button", label="own.use-shipped", row="own", options={"min_width": 120}),
     Part("model-name", "own", options={"value": Loaded("shipped_name")}),
     Part("model-status", "own", "sentence"),
@@ -160,9 +157,7 @@ PARTS = (
     Part("learning-step", "learning", "slider", label="learning.step", shown="snapshots",
          options={"limits": Loaded("moments"), "value": Loaded("last_moment")}),
     Part("learning", "learning", shown="snapshots", options={"value": Loaded("first_learning")}),
-    Part("loss-curve", "learning", "plot", side=1, shown="snapshots",
-         options={"x": "step", "y": "loss", "color": "series", "height": 260, "label": "learning.curve",
-                  "x_title": "learning.step-axis", "value": Loaded("first_loss_curve")}),
+    Part("loss-curve", "learning", side=1, shown="snapshots", options={"value": Loaded("first_loss_curve")}),
     # For the teacher: the page's address and its QR code, for the class
     Part("class-link", "class"),
     # The session's own things, gone with it; never sent to the browser

@@ -54,7 +54,7 @@ async def lifespan(server_app):
 
 
 LAUNCH = {"i18n": SAY, "css": CSS + i18n.CSS + DETAIL_CSS + BATCH_CSS + QUESTION_CSS,
-          "head": f"<style>{HEAD_CSS}</style>" + replica.head(),
+          "head": f"<style>{HEAD_CSS}</style>" + replica.head() + i18n.gradio_words_head(),
           "max_file_size": MAX_UPLOAD,
           "run_history": False, "state_session_capacity": 2000,
           "app_kwargs": {"middleware": [Middleware(Door, upload_folder=upload_folder(), longest=LONGEST)],
