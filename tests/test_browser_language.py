@@ -12,7 +12,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from harness import draw
-from web.registry import SANDBOX, WHAT_IF
+from web.registry import SANDBOX, STEPS, WHAT_IF
 from web.text import EN, ES
 
 SIZES = {"desktop": {"width": 1366, "height": 768}, "projector": {"width": 683, "height": 512},
@@ -96,21 +96,26 @@ QUIET = 500
 
 
 def open_tab(page, tab) -> None:
-    """Open a tab (a step) and wait until its panels have settled."""
-    tab.click()
+    """Open a tab (a step) and wait until its panels have settled. Clicked by script: on a narrow screen Gradio
+    folds the tabs that do not fit into a menu, where the button is not on screen."""
+    tab.evaluate("(button) => button.click()")
     page.evaluate(SETTLED_JS, QUIET)
 
 
 def tabs(page) -> list:
-    """The page's tabs (its steps), if it has any."""
-    return page.locator("[role=tab]").all()
+    """The page's tabs (its steps), if it has any, found by their names: on a narrow screen Gradio shows some as
+    tabs and folds the others into a menu of plain buttons (the last button of a name is the one that opens it)."""
+    names = [texts[step.tab] for step in STEPS for texts in (EN, ES) if step.tab in texts]
+    buttons = page.locator("[role=tab], .tab-wrapper button")
+    found = [buttons.filter(has_text=re.compile(rf"^\s*(\d+\.\s*)?{re.escape(name)}\s*$")).last for name in names]
+    return [tab for tab in found if tab.count()]
 
 
 def reveal(page, selector: str) -> None:
     """Open the tab that holds selector, if it is not on screen."""
     target = page.locator(selector).first
     for tab in [None, *tabs(page)]:
-        if tab is not None and tab.is_visible():
+        if tab is not None:
             open_tab(page, tab)
         if target.is_visible():
             target.scroll_into_view_if_needed()
@@ -195,7 +200,7 @@ def check(page, lang: str, when: str, every_tab: bool = False) -> list[str]:
     a hidden tab is not on screen), each opened in turn."""
     said = []
     for tab in [None, *(tabs(page) if every_tab else ())]:
-        if tab is not None and tab.is_visible():
+        if tab is not None:
             open_tab(page, tab)
         page.wait_for_function(f"() => !({BUSY_JS})()")
         found = page.evaluate(GATHER_JS)

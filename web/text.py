@@ -251,6 +251,7 @@ EN = {
     "gradio.number": "Number box: %(label)s",
     "gradio.reset": "Back to its starting value",
     "gradio.empty": "Nothing read yet",
+    "gradio.more-tabs": "More steps",
 
     # When the top two are close
     "unsure.title": "%(a)s or %(b)s?",
@@ -787,6 +788,7 @@ ES = {
     "gradio.number": "Casilla numérica: %(label)s",
     "gradio.reset": "Volver a su valor inicial",
     "gradio.empty": "Todavía no se ha leído nada",
+    "gradio.more-tabs": "Más pasos",
 
     "unsure.title": "¿%(a)s o %(b)s?",
     "unsure.text": "La red duda: %(a)s con %(pa)s, %(b)s con %(pb)s. %(hint)s",
