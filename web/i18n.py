@@ -80,7 +80,8 @@ def sentence(error: InputError, lang: str = "en") -> str:
 # rewrites them as Gradio draws them, from these texts of text.py. Gradio's markup it relies on (.min_value,
 # .max_value, the aria-labels and their patterns, .confidence-set) was read from Gradio 6's front end.
 # Gradio's own aria-labels, as its front end writes them, and the keys of their texts in text.py
-GRADIO_LABELS = {"Reset to default value": "gradio.reset", "Empty value": "gradio.empty", "More tabs": "gradio.more-tabs"}
+GRADIO_LABELS = {"Reset to default value": "gradio.reset", "Empty value": "gradio.empty",
+                 "More tabs": "gradio.more-tabs"}
 GRADIO_WORDS = ("gradio.range", "gradio.number", *GRADIO_LABELS.values())  # every text the script writes
 
 
