@@ -89,7 +89,7 @@ def layout(page: Page) -> dict[str, gr.components.Component]:
         column([p for p in shown if p.step == PAD], page, ui, scale=1, elem_id="pad-column")
         with gr.Column(scale=3, min_width=290), gr.Tabs(selected=STEPS[0].id, elem_id=LESSON) as ui[LESSON]:
             for number, step in enumerate(STEPS, 1):
-                with gr.Tab((f"{number}. " if step.numbered else "") + SAY(step.tab), id=step.id,
+                with gr.Tab(registry.numbered(number, step) + SAY(step.tab), id=step.id,
                             elem_id=f"step-{step.id}", alignment=step.alignment) as ui[f"step-{step.id}"]:
                     gr.Markdown(f"## {number}. " + SAY(step.title) if step.numbered else "## " + SAY(step.title))
                     with gr.Row(equal_height=False):  # one column, or two (one above the other on a phone)

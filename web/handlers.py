@@ -395,7 +395,8 @@ class Page:
         query, headers = getattr(request, "query_params", None) or {}, getattr(request, "headers", None) or {}
         step = shown(query.get("step")) or STEP_IDS[0]
         link = address(headers, self.share_url, step=step if step != STEP_IDS[0] else None, steps=STEP_IDS)
-        return {"class-link": class_link_html(link, language(lang)), LESSON: gr.Tabs(selected=step), "step": step}
+        # in both languages (the page's CSS shows its own), so that a switch of language needs no new request
+        return {"class-link": bilingual(class_link_html, link), LESSON: gr.Tabs(selected=step), "step": step}
 
     def sandbox(self, current: Prepared | None, sandbox_padding, sandbox_stride, sandbox_pool_stride, network,
                 lang, step=None) -> dict:

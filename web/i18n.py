@@ -85,9 +85,11 @@ GRADIO_LABELS = {"Reset to default value": "gradio.reset", "Empty value": "gradi
 GRADIO_WORDS = ("gradio.range", "gradio.number", *GRADIO_LABELS.values())  # every text the script writes
 
 
-def gradio_words_head() -> str:
-    """A <script> for launch(head=...) that writes Gradio's own words and numbers in the page's language."""
+def gradio_words_head(tabs: Callable[[str], list[str]] = lambda lang: []) -> str:
+    """A <script> for launch(head=...) that writes Gradio's own words and numbers in the page's language, and the
+    names of the lesson's tabs (tabs(lang): each tab's name in that language, in order)."""
     words = {lang: {key: texts[key] for key in GRADIO_WORDS} for lang, texts in TEXTS.items()}
-    data = json.dumps({"WORDS": words, "FIXED": GRADIO_LABELS}, ensure_ascii=False).replace("</", "<\\/")
+    data = json.dumps({"WORDS": words, "FIXED": GRADIO_LABELS, "TABS": {lang: tabs(lang) for lang in TEXTS}},
+                      ensure_ascii=False).replace("</", "<\\/")
     return (f'<script type="application/json" id="gradio-words">{data}</script>'
             f"<script>(() => {{\n{static('page-language.js')}\n{static('gradio-words.js')}\n}})();</script>")

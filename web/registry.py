@@ -7,7 +7,7 @@ from mnist_cnn.batch import DEFAULT_DIM, DEFAULT_SIZE, DIMS, MAX_BATCH
 from mnist_cnn.questions import QUESTIONS
 from mnist_cnn.experiments import MAX_ANGLE, MAX_SHIFT, MAX_THICKNESS, PADDINGS, POOL_STRIDES, SCALES, STRIDES
 
-from .i18n import bilingual
+from .i18n import TEXTS, bilingual, language
 from .question_view import question_html
 from .render import GRIDS, MAP_LAYERS
 from .views import READING  # every output one reading fills
@@ -31,6 +31,16 @@ class Step:
 STEPS = (Step("model", "layers.title"), Step("padding", "padding.title"), Step("stride", "stride.title"),
          Step("dim1", "dim1.title"), Step("experiments", "experiment.title"), Step("own", "own.title"),
          Step("learning", "learning.title"), Step("class", "class-link.title", numbered=False, alignment="right"))
+def numbered(number: int, step: Step) -> str:
+    """What a step's tab writes before its name: its place in the lesson ("2. "), if it has one."""
+    return f"{number}. " if step.numbered else ""
+
+
+def tab_names(lang: str) -> list[str]:
+    """The lesson's tabs' names in a language, as the page writes them."""
+    return [numbered(n, step) + TEXTS[language(lang)][step.tab] for n, step in enumerate(STEPS, 1)]
+
+
 PAD = "pad"  # not a step: the pad and the prediction, in view whatever the step
 LESSON = "lesson"  # the steps' tabs
 FIRST = STEPS[0].id

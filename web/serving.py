@@ -11,7 +11,7 @@ from starlette.middleware import Middleware
 
 from mnist_cnn.inputs import MAX_DRAWING
 
-from . import gradio_internals, i18n, quiet_log, replica, text, widgets
+from . import gradio_internals, i18n, quiet_log, registry, replica, text, widgets
 from .assets import static
 from .door import MAX_UPLOAD, Door
 from .batch_view import BATCH_CSS
@@ -54,7 +54,7 @@ async def lifespan(server_app):
 
 
 LAUNCH = {"i18n": SAY, "css": CSS + i18n.CSS + DETAIL_CSS + BATCH_CSS + QUESTION_CSS,
-          "head": f"<style>{HEAD_CSS}</style>" + replica.head() + i18n.gradio_words_head(),
+          "head": f"<style>{HEAD_CSS}</style>" + replica.head() + i18n.gradio_words_head(registry.tab_names),
           "max_file_size": MAX_UPLOAD,
           "run_history": False, "state_session_capacity": 2000,
           "app_kwargs": {"middleware": [Middleware(Door, upload_folder=upload_folder(), longest=LONGEST)],

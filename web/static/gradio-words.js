@@ -3,7 +3,10 @@
 // box. Rewritten in the page's language as Gradio draws them (a MutationObserver), from the texts of text.py.
 (() => {
   // the texts by language, and Gradio's own aria-labels -> their texts' keys (i18n.gradio_words_head)
-  const {WORDS, FIXED} = JSON.parse(document.getElementById('gradio-words').textContent);
+  const {WORDS, FIXED, TABS} = JSON.parse(document.getElementById('gradio-words').textContent);
+  // the lesson's tab names, by language: Gradio names some tabs again in the old language after a switch
+  const TAB_OF = {};
+  for (const names of Object.values(TABS)) for (const [i, name] of names.entries()) TAB_OF[name] = i;
   const lang = () => (pageLanguage() === 'es' ? 'es' : 'en');  // page-language.js, put before this
   const said = (key) => WORDS[lang()][key];
   const KEYS = Object.values(FIXED);
@@ -21,6 +24,13 @@
       for (const [re, key] of NAMED) {
         const m = v.match(re);
         if (m) el.setAttribute('aria-label', said(key).replace('%(label)s', m[1]));
+      }
+    }
+    for (const el of document.querySelectorAll('#lesson [role="tab"], #lesson button')) {
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const i = TAB_OF[n.nodeValue.trim()], want = i === undefined ? null : TABS[lang()][i];
+        if (want && n.nodeValue.trim() !== want) n.nodeValue = want;
       }
     }
     for (const el of document.querySelectorAll('.min_value, .max_value')) {
@@ -42,4 +52,5 @@
   };
   new MutationObserver(soon).observe(document.documentElement, {
     subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['aria-label', 'lang']});
+  fix();
 })();
