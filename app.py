@@ -63,6 +63,10 @@ def make(part: Part, page: Page) -> gr.components.Component | None:
     with gr.Column(visible=bool(getattr(page, part.shown))) if part.shown else contextlib.nullcontext():
         if part.title:
             gr.Markdown(("## " if part.kind == "text" and part.step == PAD else "### ") + SAY(part.title))
+        if part.kind == "answer":  # its question answered, it opens (handlers.Page.answer)
+            with gr.Accordion(SAY(part.label), open=False, elem_id=part.id) as folded:
+                gr.Markdown(SAY(part.text))
+            return folded
         made = None if part.kind == "text" else control(part, page)
         if part.text:
             gr.Markdown(SAY(part.text), elem_id=part.id if part.kind == "text" else None)

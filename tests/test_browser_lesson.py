@@ -1,5 +1,6 @@
 """The seed's lesson in Chromium, in both languages: each step opened by its link, the batch's sums along each dim at
-8 and 64, a question answered, a map picked in place, Clear giving back a fresh page, and the class's address."""
+8 and 64, a question answered (and the explanation it opens), a map picked in place, Clear giving back a fresh page,
+and the class's address."""
 import re
 
 import pytest
@@ -83,22 +84,26 @@ def test_a_question_answered_says_right_or_wrong_and_why(open_page, digit_stroke
     page = open_page(locale=locale)
     draw(page, digit_strokes["7"])
     open_step(page, "padding")
-    question = page.locator("#question-padding")
+    question, explained = page.locator("#question-padding"), page.locator("#padding-intro")
+    expect(explained).to_contain_text(WORDS[locale]["question.reveal"])
+    expect(explained.get_by_text("⌊(28 + 2·1 − 3)/1⌋ + 1 = 28")).to_have_count(0)  # folded until answered
     question.locator("button >> visible=true", has_text="26").click()
     expect(question).to_contain_text(WORDS[locale]["question.right"])
+    expect(explained).to_contain_text("⌊(28 + 2·1 − 3)/1⌋ + 1 = 28")  # then the step's explanation opens
     question.locator("button >> visible=true", has_text="30").click()
     expect(question.locator("button.qn-wrong")).to_have_count(1)
     expect(question.locator("button.qn-right")).to_have_text("26")
 
 
-def test_a_map_picked_opens_its_filter_beside_the_maps_without_leaving_them(open_page, digit_strokes):
-    page = open_page(viewport={"width": 1366, "height": 768})
+@pytest.mark.parametrize("locale", ["en-US", "es-ES"])
+def test_a_map_picked_opens_its_filter_beside_the_maps_without_leaving_them(open_page, digit_strokes, locale):
+    page = open_page(viewport={"width": 1366, "height": 768}, locale=locale)
     draw(page, digit_strokes["7"])
     conv2 = page.locator("#act-conv2 button[data-index='20']")
     conv2.scroll_into_view_if_needed()
     before = page.evaluate("window.scrollY")
     conv2.click()
-    expect(page.locator("#kernel-detail")).to_contain_text("conv2, filter 20:")
+    expect(page.locator("#kernel-detail")).to_contain_text(re.compile(r"conv2, filt(er|ro) 20:"))
     page.wait_for_timeout(500)
     assert abs(page.evaluate("window.scrollY") - before) <= 768  # at most one screen
     expect(page.locator("#kernel-detail img")).to_be_in_viewport(ratio=0.3)
@@ -155,7 +160,7 @@ def test_the_class_gets_the_page_s_address_and_its_code_reads_back_to_it(open_pa
     page = open_page()
     open_step(page, "class")
     link = page.locator("#class-link")
-    address = link.locator(".class-link-url").inner_text().strip()
+    address = link.locator(".class-link-url >> visible=true").inner_text().strip()
     port = app_url.rstrip("/").rsplit(":", 1)[1]
     assert address.startswith("http") and address.rstrip("/").endswith(f":{port}")
     code = link.locator("svg >> visible=true").first

@@ -305,7 +305,8 @@ class Page:
 
     def clear(self) -> dict:
         """Clear (or Start over): the page as a fresh page shows it, for the next learner at the same computer."""
-        return {**{key: fresh(BY_ID[key], self) for key in FRESH}, **views.blank_view(),
+        folded = {key: gr.Accordion(open=False) for key in FRESH if BY_ID[key].kind == "answer"}
+        return {**{key: fresh(BY_ID[key], self) for key in FRESH}, **folded, **views.blank_view(),
                 LESSON: gr.Tabs(selected=STEP_IDS[0])}
 
     def predict(self, path) -> dict[str, float]:
@@ -387,7 +388,7 @@ class Page:
             if e.key != "error.blank":  # a choice the page never offers: nothing changes
                 return {}
             return {key: question_html(question, lang) + f'<p role="status">{views.status(e, lang)}</p>'}
-        return {key: answer_html(answer, lang)}
+        return {key: answer_html(answer, lang), f"{question}-intro": gr.Accordion(open=True)}  # the answer shown
 
     def loaded(self, request: gr.Request, lang) -> dict:
         """A browser opened the page: the step its address asks for (?step=<id>, else the first), and for the teacher

@@ -57,8 +57,8 @@ class Part:
     """One thing on the page. Its id is its element id and, as name() writes it, its value's name in handlers.
 
     kind says what app.py builds: "picture" (HTML a handler fills; pickable ones fire select), "drawing" (the pad),
-    "label", "sentence" (a status line), "text" (its title and text only), "button", "uploader", "slider", "radio",
-    "checkbox", "plot", "state".
+    "label", "sentence" (a status line), "text" (its title and text only), "answer" (its text, folded under its
+    label until its step's question is answered), "button", "uploader", "slider", "radio", "checkbox", "state".
     """
     id: str
     step: str  # a Step's id, or PAD
@@ -88,10 +88,10 @@ SESSION_TTL = 3600  # seconds a session's own state (its reading, its chosen fil
 
 def question(step: str, intro: str) -> tuple[Part, Part]:
     """The question before a seed step's answer (its choices are buttons that fire select with their index), then
-    the step's introduction, which answers it."""
+    the step's introduction, which answers it: folded until the question is answered."""
     return (Part(f"question-{step}", step, title="question.title",
                  options={"pickable": True, "value": bilingual(question_html, step)}),
-            Part(f"{step}-intro", step, "text", text=intro))
+            Part(f"{step}-intro", step, "answer", label="question.reveal", text=intro))
 
 
 def radio(key: str, step: str, **more) -> Part:
@@ -262,7 +262,8 @@ EVENTS = (
     reads("reset", "click", "reset", ("original", *CONTEXT)),
     *(Event(key, trigger, "batch", ("current", "batch-size", "batch-dim", "network", LANG), ("batch",), options=LAST)
       for key, trigger in (("batch-size", "input"), ("batch-dim", "change"))),
-    *(Event(f"question-{q}", "select", "answer", ("current", "network", LANG), (f"question-{q}",), data="index",
+    *(Event(f"question-{q}", "select", "answer", ("current", "network", LANG), (f"question-{q}", f"{q}-intro"),
+            data="index",
             given={"question": q}) for q in QUESTIONS),
     Event("learning-step", "input", "learning", ("learning-step", "current", LANG), ("learning", "loss-curve"),
           options=LAST),
