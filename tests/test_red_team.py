@@ -259,7 +259,8 @@ def test_12_a_cut_off_upload_leaves_no_file(app_url, served):
               f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:500_000])
     s.close()
     time.sleep(1)
-    assert set(folder.rglob("*")) == before
+    # no file of it is left (Gradio may make folders of its own there meanwhile, such as vibe_edit_history)
+    assert [p for p in set(folder.rglob("*")) - before if p.is_file()] == []
 
 
 def flood(app_url: str, bodies: list[dict], source: str, loops: int = 4) -> list[int]:
