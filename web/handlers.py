@@ -2,6 +2,7 @@
 session's network, and return the outputs it changes, by element id (views.py). app.py only wires these up.
 """
 import contextlib
+import functools
 import sys
 import threading
 from collections.abc import Callable
@@ -143,21 +144,21 @@ class Page:
         return cls(model, images, labels, mistakes, examples, upload_folder(), top, digits, accuracy(model, digits),
                    snapshots, curve)
 
-    # What a fresh page shows (registry.Part options name these)
+    # What a fresh page shows (registry.Part options name these): made once, as Clear sends it again
 
-    @property
+    @functools.cached_property
     def example_digits(self) -> str:
         return views.examples_html(self.images[self.examples], self.labels[self.examples])
 
-    @property
+    @functools.cached_property
     def mistake_digits(self) -> str:
         return views.mistakes_html(self.mistakes, self.images)
 
-    @property
+    @functools.cached_property
     def mistakes_intro(self) -> str:
         return bilingual(mistakes_intro, len(self.mistakes), len(self.labels))
 
-    @property
+    @functools.cached_property
     def shipped_name(self) -> str:
         return bilingual(lambda lang: views.model_name(None, lang, self.shipped_accuracy))
 
@@ -171,11 +172,11 @@ class Page:
         """The training slider's (lowest, highest, step); highest ≥ 1: Gradio refuses a slider from 0 to 0."""
         return 0, max(self.last_moment, 1), 1
 
-    @property
+    @functools.cached_property
     def first_learning(self) -> str:
         return bilingual(lambda lang: self.learning(self.last_moment, None, lang).get("learning", ""))
 
-    @property
+    @functools.cached_property
     def first_loss_curve(self):
         return bilingual(lambda lang: self.learning(self.last_moment, None, lang).get("loss-curve", ""))
 
@@ -331,8 +332,7 @@ class Page:
         self.pen_ups.wait(PEN_UP_FIRST)
         step = shown(step)
         # the layers' panels and the comparison of networks come with the reading itself (show)
-        steps = [s for s in STEP_IDS if s not in ("model", "own")] if step is None else [step]
-        steps = [s for s in steps if s not in ("model", "own")]
+        steps = [s for s in (STEP_IDS if step is None else (step,)) if s not in ("model", "own")]
         out = {}
         for each in steps:
             out.update(self.step_view(each, current, chosen, sandbox_padding, sandbox_stride, sandbox_pool_stride,

@@ -43,7 +43,6 @@ def tab_names(lang: str) -> list[str]:
 
 PAD = "pad"  # not a step: the pad and the prediction, in view whatever the step
 LESSON = "lesson"  # the steps' tabs
-FIRST = STEPS[0].id
 
 
 @dataclass(frozen=True)
